@@ -1,0 +1,56 @@
+# The service: build, run, unit and functional tests, sanitizers, fuzzing, benchmark.
+
+# What building the service needs, and what its tests need on top (Debian 12 packages).
+SERVICE_PACKAGES := g++ cmake ninja-build git libboost-dev nlohmann-json3-dev
+SERVICE_TEST_PACKAGES := libgtest-dev libgmock-dev clang libclang-rt-14-dev curl
+
+PORT ?= 5000
+FUZZ_SECONDS ?= 60
+
+.PHONY: deps build run test-unit test-service test-service-release test-service-asan fuzz bench
+
+deps: ## install the Debian packages the build needs
+	@$(ENSURE_PACKAGES) $(SERVICE_PACKAGES)
+
+build: deps ## build the release binary: build/release/hello-service
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+
+run: build ## build and serve on port 5000 (PORT=... to change)
+	@echo "==> serving on http://127.0.0.1:$(PORT)/ (Ctrl-C drains and stops; twice forces)"
+	@PORT=$(PORT) DRAIN_DELAY_S=$${DRAIN_DELAY_S:-0} exec build/release/hello-service serve
+
+test-deps:
+	@$(ENSURE_PACKAGES) $(SERVICE_PACKAGES) $(SERVICE_TEST_PACKAGES)
+
+test-unit: test-deps ## fast inner loop: debug build, unit tests only
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev
+	@ctest --preset unit
+
+test-service-release: test-deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+	@ctest --preset release
+
+test-service-asan: test-deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan
+	@ctest --preset asan
+
+fuzz: test-deps ## run the HTTP fuzz target for FUZZ_SECONDS (default 60)
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz
+	@mkdir -p build/fuzz/corpus
+	@build/fuzz/fuzz/fuzz_http -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
+	  -dict=fuzz/http.dict build/fuzz/corpus fuzz/seeds
+
+test-service: ## the service's whole suite: release and asan builds, then a bounded fuzz run
+	@$(MAKE) test-service-release
+	@$(MAKE) test-service-asan
+	@$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+bench: build ## benchmark against nginx and the seed's Flask stack (writes docs/OPTIMIZATION.md figures)
+	@bench/run.sh
+
+TEST_TARGETS += test-service
