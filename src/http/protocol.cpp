@@ -1,0 +1,148 @@
+#include "http/protocol.hpp"
+
+#include <ctime>
+#include <exception>
+
+#include <boost/beast/http/error.hpp>
+
+namespace hello::http {
+
+namespace {
+
+std::string_view refusal_body(Reject reject) noexcept {
+  switch (reject) {
+    case Reject::kTargetTooLong:
+      return R"({"error":"request target too long"})";
+    case Reject::kHeaderTooLarge:
+      return R"({"error":"request header too large"})";
+    case Reject::kBodyTooLarge:
+      return R"({"error":"request body too large"})";
+    case Reject::kVersionUnsupported:
+      return R"({"error":"HTTP version not supported"})";
+    default:
+      return R"({"error":"bad request"})";
+  }
+}
+
+constexpr std::string_view kTimeoutBody = R"({"error":"request timeout"})";
+constexpr std::string_view kInternalErrorBody = R"({"error":"internal server error"})";
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+Protocol::Protocol(WorkerContext& worker, std::string_view peer) : worker_(worker), peer_(peer) {}
+
+std::size_t Protocol::feed(std::string_view input, std::string& out, Clock::time_point now) {
+  std::size_t consumed = 0;
+  while (!closing_ && consumed < input.size() && out.size() < kOutputBatch) {
+    if (!parser_) {
+      parser_.emplace(worker_.limits, arena_);
+      request_start_ = now;
+    }
+    boost::beast::error_code ec;
+    const std::size_t n = parser_->feed(input.substr(consumed), ec);
+    consumed += n;
+    if (ec == boost::beast::http::error::need_more) {
+      break;
+    }
+    if (ec) {
+      refuse(parser_->reject(), out, request_start_);
+      break;
+    }
+    if (parser_->is_done()) {
+      answer(parser_->request(), out, request_start_);
+      parser_.reset();
+    } else if (n == 0) {
+      break;
+    }
+  }
+  return consumed;
+}
+
+void Protocol::timeout(std::string& out, Clock::time_point now) {
+  if (parser_ && !closing_) {
+    const Request partial = parser_->request();
+    emit(partial, Response(408, kTimeoutBody), worker_.router.unmatched(), "request timeout", true, out,
+         request_start_);
+  }
+  (void)now;
+  closing_ = true;
+}
+
+void Protocol::answer(const Request& request, std::string& out, Clock::time_point start) {
+  ++requests_;
+  const std::uint64_t max_requests = worker_.limits.max_requests_per_connection;
+  const bool close = !request.keep_alive || worker_.closing || (max_requests != 0 && requests_ >= max_requests);
+  // The per-connection exception boundary: a handler that throws is a bug; the client
+  // gets a 500 and the connection ends, the process carries on.
+  try {
+    Router::Result result = worker_.router.route(request);
+    emit(request, result.response, result.route, {}, close, out, start);
+  } catch (const std::exception&) {
+    emit(request, Response(500, kInternalErrorBody), worker_.router.unmatched(), "handler failed", true, out,
+         start);
+  }
+}
+
+void Protocol::refuse(Reject reject, std::string& out, Clock::time_point start) {
+  const Request partial = parser_->request();
+  emit(partial, Response(reject_status(reject), refusal_body(reject)), worker_.router.unmatched(),
+       reject_reason(reject), true, out, start);
+}
+
+void Protocol::emit(const Request& request, const Response& response, std::size_t route, std::string_view error,
+                    bool close, std::string& out, Clock::time_point start) {
+  std::string_view request_id = request.request_id;
+  if (request_id.empty()) {
+    request_id = request.trace_id.empty() ? worker_.ids.next() : request.trace_id;
+  }
+  ResponseMeta meta;
+  meta.date = worker_.dates.get(std::time(nullptr));
+  meta.request_id = request_id;
+  meta.close = close;
+  meta.keep_alive_header = !close && request.version == 10;
+  const std::size_t body_bytes = write_response(out, response, meta);
+  if (close) {
+    closing_ = true;
+  }
+  ++answered_;
+
+  Exchange exchange;
+  exchange.method = request.method;
+  exchange.method_text = request.method_text;
+  exchange.path = request.path;
+  exchange.route = route;
+  exchange.status = response.status();
+  exchange.body_bytes = body_bytes;
+  exchange.duration = Clock::now() - start;
+  exchange.request_id = request_id;
+  exchange.client = client_of(request);
+  exchange.user_agent = request.user_agent;
+  exchange.error = error;
+  worker_.observer.on_exchange(worker_.index, exchange);
+}
+
+std::string_view Protocol::client_of(const Request& request) const {
+  // The ALB appends the address it saw to X-Forwarded-For, so the last entry is the one
+  // we can trust; entries before it are whatever the client claimed.
+  std::string_view xff = request.forwarded_for;
+  if (!xff.empty()) {
+    const std::size_t comma = xff.rfind(',');
+    const std::string_view last = trim(comma == std::string_view::npos ? xff : xff.substr(comma + 1));
+    if (!last.empty()) {
+      return last;
+    }
+  }
+  return peer_;
+}
+
+}  // namespace hello::http

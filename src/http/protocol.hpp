@@ -1,0 +1,90 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/limits.hpp"
+#include "http/observer.hpp"
+#include "http/request_id.hpp"
+#include "http/request_parser.hpp"
+#include "http/response_writer.hpp"
+#include "http/router.hpp"
+
+namespace hello::http {
+
+using Clock = std::chrono::steady_clock;
+
+// What a worker thread shares among its connections. Owned by the worker; touched only
+// on its thread.
+struct WorkerContext {
+  WorkerContext(std::size_t index_, const Router& router_, const Limits& limits_, Observer& observer_,
+                std::uint64_t seed)
+      : index(index_), router(router_), limits(limits_), observer(observer_), ids(seed) {}
+
+  std::size_t index;
+  const Router& router;
+  const Limits& limits;
+  Observer& observer;
+  DateCache dates;
+  RequestIdGenerator ids;
+  // Set when the server stops accepting during a drain: every response from then on
+  // carries Connection: close.
+  bool closing = false;
+};
+
+// One connection's HTTP/1.1 exchange without the socket: bytes in, responses out.
+// The session does the I/O; the fuzzer and the unit tests drive this directly.
+//
+// Requests are answered strictly in order, so pipelining needs nothing special: every
+// complete request in the input is answered into one output buffer, written at once.
+class Protocol {
+ public:
+  // Stop parsing once this much output is waiting, so that a client pipelining
+  // without reading cannot make the server buffer without bound.
+  static constexpr std::size_t kOutputBatch = 64 * 1024;
+
+  Protocol(WorkerContext& worker, std::string_view peer);
+
+  // Answers every complete request at the start of `input` into `out`; returns the
+  // number of bytes consumed. Unconsumed bytes are the start of a request still
+  // arriving: pass them again, followed by what arrives next.
+  std::size_t feed(std::string_view input, std::string& out, Clock::time_point now);
+
+  // The client was too slow: answers 408 if part of a request arrived, then closes.
+  void timeout(std::string& out, Clock::time_point now);
+
+  // No further request will be read: close once `out` is written.
+  bool closing() const noexcept { return closing_; }
+  void close() noexcept { closing_ = true; }
+  // Part of a request has arrived (header timeout applies, not the idle timeout).
+  bool mid_request() const noexcept { return parser_.has_value(); }
+  bool in_body() const noexcept { return parser_ && parser_->is_header_done(); }
+  // Responses appended to output since the last call (for the in-flight gauge).
+  std::size_t take_answered() noexcept {
+    const std::size_t n = answered_;
+    answered_ = 0;
+    return n;
+  }
+
+ private:
+  void answer(const Request& request, std::string& out, Clock::time_point start);
+  void refuse(Reject reject, std::string& out, Clock::time_point start);
+  void emit(const Request& request, const Response& response, std::size_t route, std::string_view error,
+            bool close, std::string& out, Clock::time_point start);
+  std::string_view client_of(const Request& request) const;
+
+  WorkerContext& worker_;
+  std::string_view peer_;
+  std::string arena_;  // field storage for the request being parsed (reused)
+  std::optional<RequestParser> parser_;
+  Clock::time_point request_start_{};
+  std::uint64_t requests_ = 0;
+  std::size_t answered_ = 0;
+  bool closing_ = false;
+};
+
+}  // namespace hello::http

@@ -1,0 +1,326 @@
+#include "http/request_parser.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+
+namespace hello::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+Method to_method(bhttp::verb verb) noexcept {
+  switch (verb) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    case bhttp::verb::connect:
+      return Method::kConnect;
+    case bhttp::verb::trace:
+      return Method::kTrace;
+    default:
+      return Method::kOther;
+  }
+}
+
+// Request ids are echoed in a response header and written to logs: accept only short
+// tokens of visible ASCII without quotes, backslashes, commas or spaces.
+bool is_safe_id(std::string_view value) noexcept {
+  if (value.empty() || value.size() > 200) {
+    return false;
+  }
+  return std::all_of(value.begin(), value.end(), [](char c) {
+    return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != ',';
+  });
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && beast::iequals(s.substr(0, prefix.size()), prefix);
+}
+
+beast::error_code our_error() { return bhttp::error::bad_value; }
+
+}  // namespace
+
+std::string_view method_name(Method method) noexcept {
+  switch (method) {
+    case Method::kGet:
+      return "GET";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kDelete:
+      return "DELETE";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kOptions:
+      return "OPTIONS";
+    case Method::kConnect:
+      return "CONNECT";
+    case Method::kTrace:
+      return "TRACE";
+    case Method::kOther:
+      break;
+  }
+  return "other";
+}
+
+int reject_status(Reject reject) noexcept {
+  switch (reject) {
+    case Reject::kNone:
+      return 200;
+    case Reject::kMalformed:
+    case Reject::kAmbiguousFraming:
+    case Reject::kMissingHost:
+    case Reject::kBadTarget:
+      return 400;
+    case Reject::kTargetTooLong:
+      return 414;
+    case Reject::kHeaderTooLarge:
+      return 431;
+    case Reject::kBodyTooLarge:
+      return 413;
+    case Reject::kVersionUnsupported:
+      return 505;
+  }
+  return 400;
+}
+
+std::string_view reject_reason(Reject reject) noexcept {
+  switch (reject) {
+    case Reject::kNone:
+      return "none";
+    case Reject::kMalformed:
+      return "malformed request";
+    case Reject::kAmbiguousFraming:
+      return "ambiguous message framing";
+    case Reject::kMissingHost:
+      return "missing or repeated Host";
+    case Reject::kBadTarget:
+      return "bad request target";
+    case Reject::kTargetTooLong:
+      return "request target too long";
+    case Reject::kHeaderTooLarge:
+      return "request header too large";
+    case Reject::kBodyTooLarge:
+      return "request body too large";
+    case Reject::kVersionUnsupported:
+      return "HTTP version not supported";
+  }
+  return "malformed request";
+}
+
+RequestParser::RequestParser(const Limits& limits, std::string& arena) : limits_(limits), arena_(arena) {
+  arena_.clear();
+  eager(true);
+  header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes,
+                                                                std::numeric_limits<std::uint32_t>::max())));
+  body_limit(limits.max_body_bytes);
+}
+
+std::size_t RequestParser::feed(std::string_view input, beast::error_code& ec) {
+  const std::size_t consumed = put(boost::asio::const_buffer(input.data(), input.size()), ec);
+  if (!ec || ec == bhttp::error::need_more || reject_ != Reject::kNone) {
+    return consumed;
+  }
+  if (ec == bhttp::error::header_limit) {
+    reject_ = raw_target_length(input) > limits_.max_target_bytes ? Reject::kTargetTooLong
+                                                                  : Reject::kHeaderTooLarge;
+  } else if (ec == bhttp::error::body_limit) {
+    reject_ = Reject::kBodyTooLarge;
+  } else if (ec == bhttp::error::bad_content_length || ec == bhttp::error::bad_transfer_encoding) {
+    reject_ = Reject::kAmbiguousFraming;
+  } else if (ec == bhttp::error::bad_version) {
+    reject_ = Reject::kVersionUnsupported;
+  } else {
+    reject_ = Reject::kMalformed;
+  }
+  return consumed;
+}
+
+Request RequestParser::request() const {
+  Request r;
+  r.method = method_;
+  r.method_text = view(method_text_);
+  r.target = view(target_);
+  r.path = view(path_);
+  r.version = version_;
+  r.keep_alive = is_header_done() && keep_alive();
+  r.host = view(host_);
+  r.request_id = view(request_id_);
+  r.trace_id = view(trace_id_);
+  r.forwarded_for = view(forwarded_for_);
+  r.user_agent = view(user_agent_);
+  r.body_bytes = body_bytes_;
+  return r;
+}
+
+RequestParser::Span RequestParser::store(std::string_view value) {
+  // The header limit bounds the arena, far below 4 GiB.
+  Span span{static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(value.size())};
+  arena_.append(value);
+  return span;
+}
+
+std::string_view RequestParser::view(Span span) const {
+  return std::string_view(arena_).substr(span.offset, span.size);
+}
+
+void RequestParser::fail(Reject reject, beast::error_code& ec) {
+  reject_ = reject;
+  ec = our_error();
+}
+
+void RequestParser::on_request_impl(bhttp::verb method, beast::string_view method_str, beast::string_view target,
+                                    int version, beast::error_code& ec) {
+  // HTTP/1.x only; a later 1.x minor version is answered as 1.1 (RFC 9110, 2.5).
+  if (version < 10 || version > 19) {
+    return fail(Reject::kVersionUnsupported, ec);
+  }
+  version_ = version == 10 ? 10 : 11;
+  if (target.size() > limits_.max_target_bytes) {
+    return fail(Reject::kTargetTooLong, ec);
+  }
+  method_ = to_method(method);
+  method_text_ = store({method_str.data(), method_str.size()});
+  target_ = store({target.data(), target.size()});
+
+  std::string_view t(target.data(), target.size());
+  std::string_view path;
+  if (!t.empty() && t.front() == '/') {
+    path = t;  // origin-form
+  } else if (t == "*") {
+    path = t;  // asterisk-form, for OPTIONS
+  } else if (starts_with_nocase(t, "http://") || starts_with_nocase(t, "https://")) {
+    // absolute-form: servers must accept it (RFC 9112, 3.2.2); the path is what follows
+    // the authority.
+    const std::size_t scheme_end = t.find("://") + 3;
+    const std::size_t slash = t.find('/', scheme_end);
+    path = slash == std::string_view::npos ? std::string_view("/") : t.substr(slash);
+  } else {
+    return fail(Reject::kBadTarget, ec);
+  }
+  path = path.substr(0, path.find('?'));
+  if (path.data() >= t.data() && path.data() < t.data() + t.size()) {
+    path_ = Span{target_.offset + static_cast<std::uint32_t>(path.data() - t.data()),
+                 static_cast<std::uint32_t>(path.size())};
+  } else {
+    path_ = store(path);
+  }
+}
+
+void RequestParser::on_field_impl(bhttp::field name, beast::string_view name_string, beast::string_view value,
+                                  beast::error_code& ec) {
+  if (header_done_) {
+    return;  // trailer fields of a chunked body: not used
+  }
+  const std::string_view v(value.data(), value.size());
+  switch (name) {
+    case bhttp::field::host:
+      if (++host_count_ == 1) {
+        host_ = store(v);
+      }
+      return;
+    case bhttp::field::user_agent:
+      user_agent_ = store(v);
+      return;
+    case bhttp::field::content_length:
+      has_content_length_ = true;
+      return;
+    case bhttp::field::transfer_encoding:
+      ++transfer_encoding_count_;
+      transfer_encoding_ = store(v);
+      return;
+    default:
+      break;
+  }
+  const std::string_view n(name_string.data(), name_string.size());
+  if (beast::iequals(n, "x-request-id")) {
+    if (is_safe_id(v)) {
+      request_id_ = store(v);
+    }
+  } else if (beast::iequals(n, "x-amzn-trace-id")) {
+    if (is_safe_id(v)) {
+      trace_id_ = store(v);
+    }
+  } else if (beast::iequals(n, "x-forwarded-for")) {
+    forwarded_for_ = store(v);
+  }
+  (void)ec;
+}
+
+void RequestParser::on_header_impl(beast::error_code& ec) {
+  header_done_ = true;
+  if (host_count_ > 1 || (version_ == 11 && host_count_ == 0)) {
+    return fail(Reject::kMissingHost, ec);
+  }
+  if (transfer_encoding_count_ > 0) {
+    // Only a single, plain "chunked" is understood. Anything else (another coding, a
+    // list, a repeat, or a Content-Length beside it) could be framed differently by
+    // another hop: refuse it (RFC 9112, 6.1 and 6.3).
+    if (transfer_encoding_count_ > 1 || has_content_length_ ||
+        !beast::iequals(trim(view(transfer_encoding_)), "chunked")) {
+      return fail(Reject::kAmbiguousFraming, ec);
+    }
+  }
+}
+
+void RequestParser::on_body_init_impl(boost::optional<std::uint64_t> const&, beast::error_code&) {}
+
+std::size_t RequestParser::on_body_impl(beast::string_view body, beast::error_code&) {
+  body_bytes_ += body.size();
+  return body.size();
+}
+
+void RequestParser::on_chunk_header_impl(std::uint64_t size, beast::string_view, beast::error_code& ec) {
+  if (size > limits_.max_body_bytes - std::min(body_bytes_, limits_.max_body_bytes)) {
+    fail(Reject::kBodyTooLarge, ec);
+  }
+}
+
+std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) {
+  body_bytes_ += body.size();
+  return body.size();
+}
+
+void RequestParser::on_finish_impl(beast::error_code&) {}
+
+std::size_t raw_target_length(std::string_view raw) noexcept {
+  const std::size_t method_end = raw.find(' ');
+  if (method_end == std::string_view::npos) {
+    return 0;
+  }
+  const std::string_view rest = raw.substr(method_end + 1);
+  const std::size_t end = rest.find_first_of(" \r\n");
+  return end == std::string_view::npos ? rest.size() : end;
+}
+
+}  // namespace hello::http

@@ -1,0 +1,105 @@
+#include "http/response_writer.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+namespace hello::http {
+
+namespace {
+
+void append_number(std::string& out, std::size_t value) {
+  char digits[24];
+  const auto result = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, static_cast<std::size_t>(result.ptr - digits));
+}
+
+}  // namespace
+
+std::string_view reason_phrase(int status) noexcept {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
+  }
+}
+
+std::size_t write_response(std::string& out, const Response& response, const ResponseMeta& meta) {
+  const int status = response.status();
+  // A 204 has neither body nor Content-Length (RFC 9110, 8.6); everything else is
+  // framed by Content-Length, HEAD included (it announces the GET body's length).
+  const bool no_content = status == 204;
+  const std::string_view body = response.body();
+
+  out.append("HTTP/1.1 ");
+  append_number(out, static_cast<std::size_t>(status));
+  out.push_back(' ');
+  out.append(reason_phrase(status));
+  out.append("\r\n");
+  if (!no_content) {
+    out.append("Content-Type: ");
+    out.append(response.content_type());
+    out.append("\r\nContent-Length: ");
+    append_number(out, body.size());
+    out.append("\r\n");
+  }
+  out.append("Date: ");
+  out.append(meta.date);
+  out.append("\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: ");
+  out.append(meta.request_id);
+  out.append("\r\n");
+  if (response.no_store()) {
+    out.append("Cache-Control: no-store\r\n");
+  }
+  if (!response.allow().empty()) {
+    out.append("Allow: ");
+    out.append(response.allow());
+    out.append("\r\n");
+  }
+  if (meta.close) {
+    out.append("Connection: close\r\n");
+  } else if (meta.keep_alive_header) {
+    out.append("Connection: keep-alive\r\n");
+  }
+  out.append("\r\n");
+  if (no_content || response.head_only()) {
+    return 0;
+  }
+  out.append(body);
+  return body.size();
+}
+
+std::string_view DateCache::get(std::time_t now) {
+  if (now != second_) {
+    second_ = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    // The C locale is the process's locale: the program never calls setlocale.
+    size_ = std::strftime(text_, sizeof text_, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  }
+  return {text_, size_};
+}
+
+}  // namespace hello::http

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstddef>
+#include <ctime>
+#include <string>
+#include <string_view>
+
+#include "http/response.hpp"
+
+namespace hello::http {
+
+// What the connection adds to every response.
+struct ResponseMeta {
+  std::string_view date;        // IMF-fixdate
+  std::string_view request_id;  // echoed as X-Request-Id
+  bool close = false;           // Connection: close, and the connection ends after it
+  bool keep_alive_header = false;  // Connection: keep-alive (an HTTP/1.0 client asked for it)
+};
+
+// Appends the serialized response to `out` (one buffer, one write for a whole pipeline
+// of responses); returns the number of body bytes written. No per-call allocation once
+// `out` has grown to its working size.
+std::size_t write_response(std::string& out, const Response& response, const ResponseMeta& meta);
+
+std::string_view reason_phrase(int status) noexcept;
+
+// The Date header value, formatted once per second (each worker keeps its own).
+class DateCache {
+ public:
+  std::string_view get(std::time_t now);
+
+ private:
+  std::time_t second_ = -1;
+  char text_[40] = {};
+  std::size_t size_ = 0;
+};
+
+}  // namespace hello::http

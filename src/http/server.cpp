@@ -1,0 +1,145 @@
+#include "http/server.hpp"
+
+#include <chrono>
+#include <utility>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "http/session.hpp"
+#include "http/worker.hpp"
+
+namespace hello::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// The acceptor lives on worker 0's io_context and is touched only on that thread.
+struct Server::Listener {
+  explicit Listener(asio::io_context& io) : acceptor(io), retry(io) {}
+  tcp::acceptor acceptor;
+  asio::steady_timer retry;
+};
+
+Server::Server(ServerOptions options, const Router& router, Observer& observer)
+    : options_(std::move(options)), router_(router), observer_(observer) {
+  if (options_.workers == 0) {
+    options_.workers = 1;
+  }
+  workers_.reserve(options_.workers);
+  for (std::size_t i = 0; i < options_.workers; ++i) {
+    workers_.push_back(
+        std::make_unique<Worker>(i, router_, options_.limits, observer_, open_, options_.on_warning));
+  }
+  listener_ = std::make_unique<Listener>(workers_.front()->io());
+}
+
+Server::~Server() { shutdown(); }
+
+std::string Server::listen() {
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(options_.host, ec);
+  if (ec) {
+    return "HOST=" + options_.host + " is not an IP address";
+  }
+  const tcp::endpoint endpoint(address, options_.port);
+  tcp::acceptor& acceptor = listener_->acceptor;
+  const auto failed = [&](std::string_view what) {
+    return std::string(what) + " " + address.to_string() + " port " + std::to_string(options_.port) + ": " +
+           ec.message();
+  };
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) {
+    return failed("cannot open a socket for");
+  }
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  acceptor.bind(endpoint, ec);
+  if (ec) {
+    return failed("cannot bind");
+  }
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return failed("cannot listen on");
+  }
+  port_ = acceptor.local_endpoint(ec).port();
+  return {};
+}
+
+void Server::start() {
+  if (started_) {
+    return;
+  }
+  started_ = true;
+  asio::post(workers_.front()->io(), [this] { accept(); });
+  for (auto& worker : workers_) {
+    worker->start();
+  }
+}
+
+void Server::accept() {
+  Worker& target = *workers_[next_worker_];
+  next_worker_ = (next_worker_ + 1) % workers_.size();
+  listener_->acceptor.async_accept(target.io(), [this, &target](const boost::system::error_code& ec,
+                                                                 tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !listener_->acceptor.is_open()) {
+      return;  // the listener was closed: the drain has begun
+    }
+    if (ec) {
+      // Out of file descriptors or memory: say so, then pause instead of spinning.
+      if (options_.on_warning) {
+        options_.on_warning("accept failed: " + ec.message());
+      }
+      listener_->retry.expires_after(std::chrono::milliseconds{100});
+      listener_->retry.async_wait([this](const boost::system::error_code& wait_ec) {
+        if (!wait_ec) {
+          accept();
+        }
+      });
+      return;
+    }
+    if (open_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.max_connections) {
+      open_.fetch_sub(1, std::memory_order_relaxed);
+      observer_.on_connection_rejected(target.context().index);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    } else {
+      boost::system::error_code peer_ec;
+      const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+      std::string peer_text = peer_ec ? std::string("unknown") : peer.address().to_string();
+      asio::post(target.io(), [&target, socket = std::move(socket), peer_text = std::move(peer_text)]() mutable {
+        std::make_shared<Session>(std::move(socket), target, std::move(peer_text))->start();
+      });
+    }
+    accept();
+  });
+}
+
+void Server::stop_accepting() {
+  asio::post(workers_.front()->io(), [this] {
+    boost::system::error_code ignored;
+    listener_->retry.cancel();
+    listener_->acceptor.close(ignored);
+  });
+  for (auto& worker : workers_) {
+    asio::post(worker->io(), [w = worker.get()] { w->stop_accepting(); });
+  }
+}
+
+void Server::close_all() {
+  for (auto& worker : workers_) {
+    asio::post(worker->io(), [w = worker.get()] { w->close_all(); });
+  }
+}
+
+void Server::shutdown() {
+  for (auto& worker : workers_) {
+    worker->join();
+  }
+  if (listener_) {
+    boost::system::error_code ignored;
+    listener_->acceptor.close(ignored);
+  }
+}
+
+}  // namespace hello::http

@@ -1,0 +1,223 @@
+#include "http/session.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/write.hpp>
+
+#include "http/worker.hpp"
+
+namespace hello::http {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Read buffer: small to start (most requests are a few hundred bytes), grown up to the
+// header limit plus room for the parser to see that the limit was passed.
+constexpr std::size_t kInitialInput = 4096;
+// After the last response of a connection, unread input is drained this long before the
+// socket closes: closing with unread data would send a reset that can destroy the
+// response still in flight (the client would see a reset instead of our 413 or 400).
+constexpr std::chrono::seconds kLingerTimeout{2};
+
+}  // namespace
+
+Session::Session(asio::ip::tcp::socket socket, Worker& worker, std::string peer)
+    : socket_(std::move(socket)),
+      worker_(worker),
+      peer_(std::move(peer)),
+      protocol_(worker.context(), peer_),
+      in_(new char[kInitialInput]),
+      in_capacity_(kInitialInput) {
+  worker_.add(*this);
+  worker_.observer().on_connection_opened(worker_.context().index);
+}
+
+Session::~Session() {
+  worker_.remove(*this);
+  worker_.observer().on_connection_closed(worker_.context().index);
+  worker_.open_connections().fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Session::start() {
+  boost::system::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  if (worker_.context().closing) {
+    close_now();
+    return;
+  }
+  await_request(Clock::now());
+}
+
+bool Session::idle() const noexcept {
+  return state_ == State::kReading && in_size_ == 0 && !protocol_.mid_request();
+}
+
+void Session::await_request(Clock::time_point now) {
+  state_ = State::kReading;
+  const Limits& limits = worker_.limits();
+  if (!protocol_.mid_request()) {
+    header_deadline_set_ = false;
+    deadline_ = now + limits.idle_timeout;
+  } else if (protocol_.in_body()) {
+    deadline_ = now + limits.header_timeout;  // progress-based while a body arrives
+  } else if (!header_deadline_set_) {
+    header_deadline_set_ = true;  // the whole header block within one timeout
+    deadline_ = now + limits.header_timeout;
+  }
+  read();
+}
+
+void Session::read() {
+  if (read_pending_) {
+    return;
+  }
+  if (in_size_ == in_capacity_) {
+    const std::size_t ceiling = worker_.limits().max_header_bytes + kInitialInput;
+    if (in_capacity_ >= ceiling) {
+      // The parser consumed nothing from a full buffer: cannot happen with the header
+      // limit below the ceiling, but never spin on it.
+      close_now();
+      return;
+    }
+    const std::size_t grown = std::min(in_capacity_ * 2, ceiling);
+    std::unique_ptr<char[]> bigger(new char[grown]);
+    std::memcpy(bigger.get(), in_.get(), in_size_);
+    in_ = std::move(bigger);
+    in_capacity_ = grown;
+  }
+  read_pending_ = true;
+  socket_.async_read_some(asio::buffer(in_.get() + in_size_, in_capacity_ - in_size_),
+                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t bytes) {
+                            self->on_read(ec, bytes);
+                          });
+}
+
+void Session::on_read(const boost::system::error_code& ec, std::size_t bytes) {
+  read_pending_ = false;
+  if (state_ == State::kClosed) {
+    return;
+  }
+  if (ec) {
+    // End of stream, reset or cancellation: the normal ways a connection ends.
+    close_now();
+    return;
+  }
+  if (state_ == State::kLingering) {
+    in_size_ = 0;  // discard whatever the client still sends
+    read();
+    return;
+  }
+  if (state_ != State::kReading) {
+    return;  // a timeout already answered this connection
+  }
+  in_size_ += bytes;
+  process(Clock::now());
+}
+
+void Session::process(Clock::time_point now) {
+  out_.clear();
+  const std::size_t consumed = protocol_.feed(std::string_view(in_.get(), in_size_), out_, now);
+  if (consumed > 0) {
+    in_size_ -= consumed;
+    std::memmove(in_.get(), in_.get() + consumed, in_size_);
+  }
+  answered_in_write_ = protocol_.take_answered();
+  if (!out_.empty()) {
+    state_ = State::kWriting;
+    // A client that stops reading its responses is cut off like an idle one.
+    deadline_ = now + worker_.limits().idle_timeout;
+    write();
+    return;
+  }
+  if (protocol_.closing()) {
+    finish(now);
+    return;
+  }
+  await_request(now);
+}
+
+void Session::write() {
+  asio::async_write(socket_, asio::buffer(out_),
+                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t bytes) {
+                      self->on_write(ec, bytes);
+                    });
+}
+
+void Session::on_write(const boost::system::error_code& ec, std::size_t) {
+  if (answered_in_write_ > 0) {
+    worker_.observer().on_responses_written(worker_.context().index, answered_in_write_);
+    answered_in_write_ = 0;
+  }
+  if (state_ == State::kClosed) {
+    return;
+  }
+  if (ec) {
+    close_now();
+    return;
+  }
+  const Clock::time_point now = Clock::now();
+  if (protocol_.closing()) {
+    finish(now);
+    return;
+  }
+  if (in_size_ > 0) {
+    // More pipelined requests may be waiting (the output batch was full), or the start
+    // of the next request: parse before reading again.
+    state_ = State::kReading;
+    process(now);
+    return;
+  }
+  if (worker_.context().closing) {
+    // Draining: the response just written was the connection's last.
+    finish(now);
+    return;
+  }
+  await_request(now);
+}
+
+void Session::finish(Clock::time_point now) {
+  state_ = State::kLingering;
+  deadline_ = now + kLingerTimeout;
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  in_size_ = 0;
+  read();
+}
+
+void Session::check_deadline(Clock::time_point now) {
+  if (state_ == State::kClosed || now < deadline_) {
+    return;
+  }
+  if (state_ == State::kReading && protocol_.mid_request()) {
+    out_.clear();
+    protocol_.timeout(out_, now);
+    answered_in_write_ = protocol_.take_answered();
+    state_ = State::kWriting;
+    deadline_ = now + kLingerTimeout;
+    write();
+    return;
+  }
+  close_now();
+}
+
+void Session::drain() {
+  if (idle()) {
+    close_now();
+  }
+  // Otherwise the worker's closing flag makes the response in progress the last one.
+}
+
+void Session::close_now() {
+  if (state_ == State::kClosed) {
+    return;
+  }
+  state_ = State::kClosed;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+}  // namespace hello::http

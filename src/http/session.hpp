@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "http/protocol.hpp"
+
+namespace hello::http {
+
+class Worker;
+
+// One TCP connection: reads bytes, lets Protocol turn them into responses, writes them,
+// and enforces the connection's deadline. Lives on one worker thread; kept alive by
+// the shared_ptr its pending operation holds.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, Worker& worker, std::string peer);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start();
+  // Called by the worker's sweep.
+  void check_deadline(Clock::time_point now);
+  // The server stopped accepting: close if idle, else end after the current response.
+  void drain();
+  void close_now();
+
+  // The worker's intrusive list.
+  Session* prev = nullptr;
+  Session* next = nullptr;
+
+ private:
+  enum class State { kReading, kWriting, kLingering, kClosed };
+
+  void read();
+  void on_read(const boost::system::error_code& ec, std::size_t bytes);
+  void process(Clock::time_point now);
+  void write();
+  void on_write(const boost::system::error_code& ec, std::size_t bytes);
+  void finish(Clock::time_point now);
+  void await_request(Clock::time_point now);
+  bool idle() const noexcept;
+
+  boost::asio::ip::tcp::socket socket_;
+  Worker& worker_;
+  std::string peer_;
+  Protocol protocol_;
+  std::unique_ptr<char[]> in_;
+  std::size_t in_capacity_;
+  std::size_t in_size_ = 0;
+  std::string out_;
+  std::size_t answered_in_write_ = 0;
+  Clock::time_point deadline_{};
+  bool header_deadline_set_ = false;
+  bool read_pending_ = false;
+  State state_ = State::kReading;
+};
+
+}  // namespace hello::http

@@ -1,0 +1,136 @@
+#include "http/worker.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <random>
+#include <string>
+
+#include "http/session.hpp"
+
+namespace hello::http {
+
+namespace {
+
+// Deadlines are checked a few times per shortest timeout: a 10 s header timeout fires
+// between 10 and 11 s, and an idle process with no connections never wakes up.
+std::chrono::milliseconds sweep_interval_for(const Limits& limits) {
+  const auto shortest = std::min(limits.header_timeout, limits.idle_timeout);
+  return std::clamp(shortest / 8, std::chrono::milliseconds{10}, std::chrono::milliseconds{1000});
+}
+
+std::uint64_t seed_for(std::size_t index) {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32U) ^ device() ^ index;
+}
+
+}  // namespace
+
+Worker::Worker(std::size_t index, const Router& router, const Limits& limits, Observer& observer,
+               std::atomic<std::size_t>& open, std::function<void(std::string_view)> on_warning)
+    : limits_(limits),
+      open_(open),
+      on_warning_(std::move(on_warning)),
+      context_(index, router, limits, observer, seed_for(index)),
+      guard_(io_.get_executor()),
+      sweep_timer_(io_),
+      sweep_interval_(sweep_interval_for(limits)) {}
+
+Worker::~Worker() { join(); }
+
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::run() {
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& e) {
+      // A bug escaped a handler; keep serving the other connections.
+      if (on_warning_) {
+        on_warning_(std::string("worker caught an exception: ") + e.what());
+      }
+    }
+  }
+}
+
+void Worker::join() {
+  if (!thread_.joinable()) {
+    return;
+  }
+  guard_.reset();
+  io_.stop();
+  thread_.join();
+  // Close what is left and run the aborted handlers, so every session is destroyed
+  // (and counted out) while the worker still exists; a connection handed over but not
+  // yet started closes at once.
+  context_.closing = true;
+  close_all();
+  io_.restart();
+  io_.poll();
+}
+
+void Worker::add(Session& session) {
+  session.next = head_;
+  if (head_ != nullptr) {
+    head_->prev = &session;
+  }
+  head_ = &session;
+  ++sessions_;
+  arm_sweep();
+}
+
+void Worker::remove(Session& session) {
+  if (session.prev != nullptr) {
+    session.prev->next = session.next;
+  } else if (head_ == &session) {
+    head_ = session.next;
+  }
+  if (session.next != nullptr) {
+    session.next->prev = session.prev;
+  }
+  session.prev = session.next = nullptr;
+  --sessions_;
+}
+
+void Worker::arm_sweep() {
+  if (sweep_armed_) {
+    return;
+  }
+  sweep_armed_ = true;
+  sweep_timer_.expires_after(sweep_interval_);
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+    sweep_armed_ = false;
+    if (!ec) {
+      sweep();
+    }
+  });
+}
+
+void Worker::sweep() {
+  const Clock::time_point now = Clock::now();
+  // check_deadline may close a socket, but sessions are destroyed only later, when their
+  // aborted operations complete: the list stays intact during the walk.
+  for (Session* s = head_; s != nullptr; s = s->next) {
+    s->check_deadline(now);
+  }
+  if (sessions_ > 0) {
+    arm_sweep();
+  }
+}
+
+void Worker::stop_accepting() {
+  context_.closing = true;
+  for (Session* s = head_; s != nullptr; s = s->next) {
+    s->drain();
+  }
+}
+
+void Worker::close_all() {
+  for (Session* s = head_; s != nullptr; s = s->next) {
+    s->close_now();
+  }
+}
+
+}  // namespace hello::http

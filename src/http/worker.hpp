@@ -1,0 +1,66 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string_view>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "http/protocol.hpp"
+
+namespace hello::http {
+
+class Session;
+
+// One worker thread and everything it owns: its io_context, its connections (an
+// intrusive list, touched only on this thread) and the timer that enforces their
+// deadlines. Deadlines are checked by one periodic sweep rather than a timer per
+// connection, so a request costs no timer operation at all.
+class Worker {
+ public:
+  Worker(std::size_t index, const Router& router, const Limits& limits, Observer& observer,
+         std::atomic<std::size_t>& open, std::function<void(std::string_view)> on_warning);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  boost::asio::io_context& io() noexcept { return io_; }
+  WorkerContext& context() noexcept { return context_; }
+  const Limits& limits() const noexcept { return limits_; }
+  Observer& observer() noexcept { return context_.observer; }
+  std::atomic<std::size_t>& open_connections() noexcept { return open_; }
+
+  void start();
+  void join();
+
+  // On this worker's thread only.
+  void add(Session& session);
+  void remove(Session& session);
+  void stop_accepting();
+  void close_all();
+
+ private:
+  void arm_sweep();
+  void sweep();
+  void run();
+
+  const Limits& limits_;
+  std::atomic<std::size_t>& open_;
+  std::function<void(std::string_view)> on_warning_;
+  WorkerContext context_;
+  boost::asio::io_context io_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  boost::asio::steady_timer sweep_timer_;
+  std::chrono::milliseconds sweep_interval_;
+  bool sweep_armed_ = false;
+  Session* head_ = nullptr;
+  std::size_t sessions_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace hello::http

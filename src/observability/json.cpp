@@ -1,0 +1,119 @@
+#include "observability/json.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+
+namespace hello::observability {
+
+namespace {
+
+// Length of the well-formed UTF-8 sequence at the start of `s`, or 0 if it is not one.
+std::size_t utf8_sequence(std::string_view s) noexcept {
+  const auto b0 = static_cast<unsigned char>(s[0]);
+  std::size_t length = 0;
+  std::uint32_t min = 0;
+  if (b0 >= 0xc2 && b0 <= 0xdf) {
+    length = 2;
+    min = 0x80;
+  } else if (b0 >= 0xe0 && b0 <= 0xef) {
+    length = 3;
+    min = 0x800;
+  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+    length = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (s.size() < length) {
+    return 0;
+  }
+  std::uint32_t code = b0 & (0x7fU >> length);
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if ((b & 0xc0U) != 0x80U) {
+      return 0;
+    }
+    code = (code << 6U) | (b & 0x3fU);
+  }
+  if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+    return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t plain_start = 0;
+  std::size_t i = 0;
+  const auto flush_plain = [&] { out.append(value.substr(plain_start, i - plain_start)); };
+  while (i < value.size()) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      const std::size_t n = utf8_sequence(value.substr(i));
+      if (n > 0) {
+        i += n;
+        continue;
+      }
+    }
+    flush_plain();
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (c < 0x80) {
+          out.append("\\u00");
+          out.push_back(kHex[c >> 4U]);
+          out.push_back(kHex[c & 0xfU]);
+        } else {
+          out.append("\\ufffd");  // a byte that is not UTF-8: the replacement character
+        }
+        break;
+    }
+    ++i;
+    plain_start = i;
+  }
+  flush_plain();
+  out.push_back('"');
+}
+
+void append_decimal(std::string& out, double value, int decimals) {
+  if (!std::isfinite(value)) {
+    out.push_back('0');
+    return;
+  }
+  char text[64];
+  const auto result = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed, decimals);
+  std::string_view s(text, static_cast<std::size_t>(result.ptr - text));
+  if (s.find('.') != std::string_view::npos) {
+    while (s.back() == '0') {
+      s.remove_suffix(1);
+    }
+    if (s.back() == '.') {
+      s.remove_suffix(1);
+    }
+  }
+  out.append(s);
+}
+
+}  // namespace hello::observability

@@ -1,0 +1,153 @@
+#include "observability/logger.hpp"
+
+#include <charconv>
+#include <ctime>
+
+#include "observability/json.hpp"
+
+namespace hello::observability {
+
+namespace {
+
+template <class Int>
+void append_int(std::string& out, Int value) {
+  char digits[24];
+  const auto result = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, static_cast<std::size_t>(result.ptr - digits));
+}
+
+bool needs_quotes(std::string_view s) {
+  if (s.empty()) {
+    return true;
+  }
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '"' || c == '=' || c == '\\') {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view level_name(LogLevel level) noexcept {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "info";
+}
+
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point now) {
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached[24];
+  const auto since_epoch = now.time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+  const std::time_t second = static_cast<std::time_t>(seconds.count());
+  if (second != cached_second) {
+    cached_second = second;
+    std::tm tm{};
+    gmtime_r(&second, &tm);
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+  }
+  out.append(cached, 19);
+  const char ms[5] = {'.', static_cast<char>('0' + millis / 100), static_cast<char>('0' + millis / 10 % 10),
+                      static_cast<char>('0' + millis % 10), 'Z'};
+  out.append(ms, sizeof ms);
+}
+
+LineBuilder::LineBuilder(std::string& out, LogFormat format, LogLevel level, std::string_view message,
+                         std::chrono::system_clock::time_point now)
+    : out_(out), format_(format) {
+  if (format_ == LogFormat::kJson) {
+    out_.append(R"({"time":")");
+    append_timestamp(out_, now);
+    out_.append(R"(","level":")");
+    out_.append(level_name(level));
+    out_.append(R"(","msg":)");
+    append_json_string(out_, message);
+  } else {
+    append_timestamp(out_, now);
+    out_.push_back(' ');
+    std::string_view name = level_name(level);
+    out_.append(name);
+    out_.append(6 - name.size(), ' ');
+    out_.append(message);
+  }
+}
+
+void LineBuilder::key(std::string_view k) {
+  if (format_ == LogFormat::kJson) {
+    out_.push_back(',');
+    append_json_string(out_, k);
+    out_.push_back(':');
+  } else {
+    out_.push_back(' ');
+    out_.append(k);
+    out_.push_back('=');
+  }
+}
+
+void LineBuilder::field(std::string_view k, std::string_view value) {
+  key(k);
+  if (format_ == LogFormat::kJson || needs_quotes(value)) {
+    append_json_string(out_, value);
+  } else {
+    out_.append(value);
+  }
+}
+
+void LineBuilder::field(std::string_view k, std::int64_t value) {
+  key(k);
+  append_int(out_, value);
+}
+
+void LineBuilder::field(std::string_view k, std::uint64_t value) {
+  key(k);
+  append_int(out_, value);
+}
+
+void LineBuilder::field(std::string_view k, double value, int decimals) {
+  key(k);
+  append_decimal(out_, value, decimals);
+}
+
+void LineBuilder::field(std::string_view k, bool value) {
+  key(k);
+  out_.append(value ? "true" : "false");
+}
+
+void LineBuilder::field(const LogField& f) {
+  std::visit([&](const auto& v) { field(f.key, v); }, f.value);
+}
+
+void LineBuilder::end() {
+  if (format_ == LogFormat::kJson) {
+    out_.push_back('}');
+  }
+  out_.push_back('\n');
+}
+
+void Logger::log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
+  if (!enabled(level)) {
+    return;
+  }
+  std::string line;
+  line.reserve(256);
+  LineBuilder builder(line, format_, level, message, std::chrono::system_clock::now());
+  for (const LogField& f : fields) {
+    builder.field(f);
+  }
+  builder.end();
+  sink_.write(line);
+}
+
+}  // namespace hello::observability

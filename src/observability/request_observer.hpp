@@ -1,0 +1,33 @@
+#pragma once
+
+#include "http/observer.hpp"
+#include "observability/access_log.hpp"
+#include "observability/metrics.hpp"
+
+namespace hello::observability {
+
+// What the HTTP layer reports, fanned out to the metrics (always kept: the EMF records
+// need them even when /metrics is off) and the access log (null when ACCESS_LOG=off).
+class RequestObserver final : public http::Observer {
+ public:
+  RequestObserver(Metrics& metrics, AccessLog* access_log) : metrics_(metrics), access_log_(access_log) {}
+
+  void on_exchange(std::size_t worker, const http::Exchange& exchange) override {
+    metrics_.record(worker, exchange);
+    if (access_log_ != nullptr) {
+      access_log_->write(exchange);
+    }
+  }
+  void on_responses_written(std::size_t worker, std::size_t count) override {
+    metrics_.responses_written(worker, count);
+  }
+  void on_connection_opened(std::size_t worker) override { metrics_.connection_opened(worker); }
+  void on_connection_closed(std::size_t worker) override { metrics_.connection_closed(worker); }
+  void on_connection_rejected(std::size_t worker) override { metrics_.connection_rejected(worker); }
+
+ private:
+  Metrics& metrics_;
+  AccessLog* access_log_;
+};
+
+}  // namespace hello::observability
