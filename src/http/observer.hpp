@@ -30,6 +30,8 @@ struct Exchange {
 class Observer {
  public:
   virtual ~Observer() = default;
+  // A complete request (or a refused one) is about to be answered.
+  virtual void on_request_started(std::size_t worker) = 0;
   virtual void on_exchange(std::size_t worker, const Exchange& exchange) = 0;
   virtual void on_responses_written(std::size_t worker, std::size_t count) = 0;
   virtual void on_connection_opened(std::size_t worker) = 0;

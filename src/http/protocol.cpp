@@ -70,6 +70,7 @@ std::size_t Protocol::feed(std::string_view input, std::string& out, Clock::time
 
 void Protocol::timeout(std::string& out, Clock::time_point now) {
   if (parser_ && !closing_) {
+    worker_.observer.on_request_started(worker_.index);
     const Request partial = parser_->request();
     emit(partial, Response(408, kTimeoutBody), worker_.router.unmatched(), "request timeout", true, out,
          request_start_);
@@ -79,6 +80,7 @@ void Protocol::timeout(std::string& out, Clock::time_point now) {
 }
 
 void Protocol::answer(const Request& request, std::string& out, Clock::time_point start) {
+  worker_.observer.on_request_started(worker_.index);
   ++requests_;
   const std::uint64_t max_requests = worker_.limits.max_requests_per_connection;
   const bool close = !request.keep_alive || worker_.closing || (max_requests != 0 && requests_ >= max_requests);
@@ -94,6 +96,7 @@ void Protocol::answer(const Request& request, std::string& out, Clock::time_poin
 }
 
 void Protocol::refuse(Reject reject, std::string& out, Clock::time_point start) {
+  worker_.observer.on_request_started(worker_.index);
   const Request partial = parser_->request();
   emit(partial, Response(reject_status(reject), refusal_body(reject)), worker_.router.unmatched(),
        reject_reason(reject), true, out, start);

@@ -141,25 +141,48 @@ std::string_view reject_reason(Reject reject) noexcept {
 RequestParser::RequestParser(const Limits& limits, std::string& arena) : limits_(limits), arena_(arena) {
   arena_.clear();
   eager(true);
-  header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes,
-                                                                std::numeric_limits<std::uint32_t>::max())));
   body_limit(limits.max_body_bytes);
 }
 
 std::size_t RequestParser::feed(std::string_view input, beast::error_code& ec) {
+  if (!is_header_done()) {
+    // Beast applies its header limit to the bytes of one call, and it consumes complete
+    // lines as they arrive: without this, a header sent in small pieces could grow past
+    // the limit. Give it what is left of the limit for the whole header block.
+    if (header_consumed_ >= limits_.max_header_bytes) {
+      reject_ = Reject::kHeaderTooLarge;
+      ec = our_error();
+      return 0;
+    }
+    header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(limits_.max_header_bytes - header_consumed_, std::numeric_limits<std::uint32_t>::max())));
+  }
+  const bool header_was_done = is_header_done();
   const std::size_t consumed = put(boost::asio::const_buffer(input.data(), input.size()), ec);
+  if (!header_was_done && !is_header_done()) {
+    header_consumed_ += consumed;
+    // Everything consumed or waiting belongs to the unfinished header. Beast's own
+    // check can miss this when its scan offset was taken under a larger limit.
+    if ((!ec || ec == bhttp::error::need_more) && header_consumed_ + (input.size() - consumed) > limits_.max_header_bytes) {
+      ec = bhttp::error::header_limit;
+    }
+  }
   if (!ec || ec == bhttp::error::need_more || reject_ != Reject::kNone) {
     return consumed;
   }
   if (ec == bhttp::error::header_limit) {
-    reject_ = raw_target_length(input) > limits_.max_target_bytes ? Reject::kTargetTooLong
-                                                                  : Reject::kHeaderTooLarge;
+    // If the request line was still incomplete, `input` starts with it: tell an over-long
+    // target from a large header block.
+    reject_ = !start_line_done_ && raw_target_length(input) > limits_.max_target_bytes ? Reject::kTargetTooLong
+                                                                                        : Reject::kHeaderTooLarge;
   } else if (ec == bhttp::error::body_limit) {
     reject_ = Reject::kBodyTooLarge;
+  } else if (ec == bhttp::error::bad_version) {
+    // Beast refuses any version but 1.0 and 1.1 alike; a well-formed other one (HTTP/2.0
+    // sent in the clear, HTTP/0.9 claims) deserves 505, garbage deserves 400.
+    reject_ = has_wellformed_version(input) ? Reject::kVersionUnsupported : Reject::kMalformed;
   } else if (ec == bhttp::error::bad_content_length || ec == bhttp::error::bad_transfer_encoding) {
     reject_ = Reject::kAmbiguousFraming;
-  } else if (ec == bhttp::error::bad_version) {
-    reject_ = Reject::kVersionUnsupported;
   } else {
     reject_ = Reject::kMalformed;
   }
@@ -205,6 +228,7 @@ void RequestParser::on_request_impl(bhttp::verb method, beast::string_view metho
   if (version < 10 || version > 19) {
     return fail(Reject::kVersionUnsupported, ec);
   }
+  start_line_done_ = true;
   version_ = version == 10 ? 10 : 11;
   if (target.size() > limits_.max_target_bytes) {
     return fail(Reject::kTargetTooLong, ec);
@@ -312,6 +336,21 @@ std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, beast::string_view 
 }
 
 void RequestParser::on_finish_impl(beast::error_code&) {}
+
+bool has_wellformed_version(std::string_view raw) noexcept {
+  const std::size_t line_end = raw.find("\r\n");
+  if (line_end == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view line = raw.substr(0, line_end);
+  const std::size_t space = line.rfind(' ');
+  if (space == std::string_view::npos || line.find(' ') == space) {
+    return false;  // a request line has two spaces
+  }
+  const std::string_view v = line.substr(space + 1);
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  return v.size() == 8 && v.substr(0, 5) == "HTTP/" && digit(v[5]) && v[6] == '.' && digit(v[7]);
+}
 
 std::size_t raw_target_length(std::string_view raw) noexcept {
   const std::size_t method_end = raw.find(' ');

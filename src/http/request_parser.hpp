@@ -84,6 +84,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   unsigned transfer_encoding_count_ = 0;
   bool has_content_length_ = false;
   bool header_done_ = false;
+  bool start_line_done_ = false;
+  std::size_t header_consumed_ = 0;  // header bytes Beast consumed in earlier calls
   std::uint64_t body_bytes_ = 0;
 };
 
@@ -91,5 +93,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 // over-long target (414) from an over-large header block (431) when the header limit
 // trips before the request line is complete.
 std::size_t raw_target_length(std::string_view raw) noexcept;
+
+// Whether the request line at the start of `raw` ends in a well-formed "HTTP/x.y".
+bool has_wellformed_version(std::string_view raw) noexcept;
 
 }  // namespace hello::http

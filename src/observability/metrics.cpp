@@ -13,6 +13,7 @@ struct alignas(64) Metrics::Shard {
   std::array<Counter, kMaxRoutes> duration_sum_ns{};
   Counter client_errors;
   Counter server_errors;
+  Counter started;
   Counter written;
   Counter exchanges;
   Counter opened;
@@ -87,6 +88,7 @@ void Metrics::record(std::size_t worker, const http::Exchange& e) noexcept {
   s.latency.record(e.duration);
 }
 
+void Metrics::request_started(std::size_t worker) noexcept { shards_[worker]->started.add(); }
 void Metrics::responses_written(std::size_t worker, std::size_t count) noexcept { shards_[worker]->written.add(count); }
 void Metrics::connection_opened(std::size_t worker) noexcept { shards_[worker]->opened.add(); }
 void Metrics::connection_closed(std::size_t worker) noexcept { shards_[worker]->closed.add(); }
@@ -179,7 +181,7 @@ std::string Metrics::render(std::string_view extra) const {
     out.push_back('\n');
   }
 
-  std::uint64_t exchanges = 0;
+  std::uint64_t started = 0;
   std::uint64_t written = 0;
   std::uint64_t opened = 0;
   std::uint64_t closed = 0;
@@ -191,13 +193,13 @@ std::string Metrics::render(std::string_view extra) const {
     closed += s->closed.get();
   }
   for (const auto& s : shards_) {
-    exchanges += s->exchanges.get();
+    started += s->started.get();
     opened += s->opened.get();
     rejected += s->rejected.get();
   }
   header(out, "http_requests_in_flight", "gauge", "Requests received whose response is not yet written.");
   out.append("http_requests_in_flight ");
-  append_uint(out, exchanges - std::min(exchanges, written));
+  append_uint(out, started - std::min(started, written));
   out.push_back('\n');
   header(out, "http_connections_open", "gauge", "Open client connections.");
   out.append("http_connections_open ");

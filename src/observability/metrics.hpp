@@ -43,6 +43,7 @@ class Metrics {
   Metrics& operator=(const Metrics&) = delete;
 
   // Worker thread `worker` only.
+  void request_started(std::size_t worker) noexcept;
   void record(std::size_t worker, const http::Exchange& exchange) noexcept;
   void responses_written(std::size_t worker, std::size_t count) noexcept;
   void connection_opened(std::size_t worker) noexcept;

@@ -12,6 +12,7 @@ class RequestObserver final : public http::Observer {
  public:
   RequestObserver(Metrics& metrics, AccessLog* access_log) : metrics_(metrics), access_log_(access_log) {}
 
+  void on_request_started(std::size_t worker) override { metrics_.request_started(worker); }
   void on_exchange(std::size_t worker, const http::Exchange& exchange) override {
     metrics_.record(worker, exchange);
     if (access_log_ != nullptr) {

@@ -1,0 +1,129 @@
+// The binary's command line: configuration errors, help, version, healthcheck, verify.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "support/http_client.hpp"
+#include "support/server_process.hpp"
+
+namespace hello::testing {
+namespace {
+
+using std::chrono::seconds;
+
+TEST(ConfigErrorTest, BadValueExitsTwoWithOneLineNamingIt) {
+  const RunResult r = run_binary({"serve"}, {{"PORT", "http"}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "hello-service: configuration error: PORT=\"http\" is not allowed: expected an integer from 0 to "
+                   "65535 (0: any free port)\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(ConfigErrorTest, EveryValidatedVariableStopsStartUp) {
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"HOST", "nowhere"}, {"WORKERS", "0"}, {"LOG_LEVEL", "loud"}, {"LOG_FORMAT", "yaml"},
+           {"ACCESS_LOG", "sometimes"}, {"METRICS_ENABLED", "perhaps"}, {"MAX_HEADER_BYTES", "1"},
+           {"MAX_BODY_BYTES", "x"}, {"MAX_CONNECTIONS", "0"}, {"HEADER_TIMEOUT_S", "0"}, {"IDLE_TIMEOUT_S", "never"},
+           {"DRAIN_DELAY_S", "-1"}, {"SHUTDOWN_TIMEOUT_S", "1"}, {"EMF_INTERVAL_S", "0.1"}, {"APP_ENV", "a b"}}) {
+    const RunResult r = run_binary({"serve"}, {{name, value}});
+    EXPECT_EQ(r.exit_code, 2) << name;
+    EXPECT_NE(r.err.find(name + "=\"" + value + "\" is not allowed"), std::string::npos) << r.err;
+  }
+}
+
+TEST(ConfigErrorTest, PortInUseExitsOneWithTheReason) {
+  ServerProcess first({{"EMF_INTERVAL_S", "0"}});
+  const RunResult r = run_binary({"serve"}, {{"PORT", std::to_string(first.port())}, {"HOST", "0.0.0.0"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("cannot bind"), std::string::npos) << r.out;
+}
+
+TEST(HelpTest, ListsEverySettingWithItsDefault) {
+  const RunResult r = run_binary({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* name : {"PORT", "HOST", "WORKERS", "APP_ENV", "LOG_LEVEL", "LOG_FORMAT", "ACCESS_LOG",
+                           "METRICS_ENABLED", "MAX_HEADER_BYTES", "MAX_BODY_BYTES", "MAX_CONNECTIONS",
+                           "HEADER_TIMEOUT_S", "IDLE_TIMEOUT_S", "DRAIN_DELAY_S", "SHUTDOWN_TIMEOUT_S",
+                           "EMF_INTERVAL_S"}) {
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+  }
+  EXPECT_NE(r.out.find("healthcheck"), std::string::npos);
+  EXPECT_NE(r.out.find("verify"), std::string::npos);
+}
+
+TEST(HelpTest, UnknownCommandIsAUsageError) {
+  const RunResult r = run_binary({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown command \"frobnicate\""), std::string::npos);
+  EXPECT_EQ(run_binary({"serve", "extra"}).exit_code, 2);
+}
+
+TEST(VersionTest, PrintsTheBuildIdentity) {
+  const RunResult r = run_binary({"version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("hello-service ", 0), 0U);
+  EXPECT_NE(r.out.find("commit "), std::string::npos);
+}
+
+TEST(HealthcheckTest, ExitCodesFollowTheAnswer) {
+  ServerProcess server({{"DRAIN_DELAY_S", "5"}, {"SHUTDOWN_TIMEOUT_S", "10"}, {"EMF_INTERVAL_S", "0"}});
+  const std::string port = std::to_string(server.port());
+  RunResult r = run_binary({"healthcheck", "--port", port});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("healthy"), std::string::npos);
+  // PORT from the environment is the default, as in the container.
+  EXPECT_EQ(run_binary({"healthcheck"}, {{"PORT", port}}).exit_code, 0);
+  EXPECT_EQ(run_binary({"healthcheck", "--port", port, "--path", "/nope"}).exit_code, 1);
+  EXPECT_EQ(run_binary({"healthcheck", "--port", port, "--path", "/ready"}).exit_code, 0);
+
+  server.signal(SIGTERM);
+  ASSERT_TRUE(server.wait_for_line("drain started", seconds{5}).has_value());
+  r = run_binary({"healthcheck", "--port", port, "--path", "/ready"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("answered 503"), std::string::npos) << r.err;
+  EXPECT_EQ(run_binary({"healthcheck", "--port", port}).exit_code, 0) << "liveness stays 200 while draining";
+}
+
+TEST(HealthcheckTest, NothingListeningIsUnhealthyAndBadArgumentsAreUsageErrors) {
+  const RunResult r = run_binary({"healthcheck", "--port", "9", "--timeout-ms", "500"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unhealthy"), std::string::npos);
+  EXPECT_EQ(run_binary({"healthcheck", "--port", "0"}).exit_code, 2);
+  EXPECT_EQ(run_binary({"healthcheck", "--colour", "red"}).exit_code, 2);
+  EXPECT_EQ(run_binary({"healthcheck", "--path", "health"}).exit_code, 2);
+}
+
+TEST(VerifyTest, PassesWithTheExpectedVersionAndFailsWithAnother) {
+  ServerProcess server({{"ACCESS_LOG", "off"}, {"EMF_INTERVAL_S", "0"}});
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+  const RunResult version = run_binary({"version"});
+  const std::string v = version.out.substr(14, version.out.find(' ', 14) - 14);
+
+  RunResult r = run_binary({"verify", "--url", url, "--expect-version", v, "--consecutive", "3", "--interval-ms", "50"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("verify: PASS", 0), 0U) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one verdict line";
+
+  r = run_binary({"verify", "--url", url + "/", "--expect-version", "9.9.9", "--deadline-s", "1", "--interval-ms",
+                  "100"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out.rfind("verify: FAIL", 0), 0U) << r.out;
+  EXPECT_NE(r.out.find("expected 9.9.9"), std::string::npos) << r.out;
+}
+
+TEST(VerifyTest, NothingListeningFailsByTheDeadline) {
+  const auto started = std::chrono::steady_clock::now();
+  const RunResult r = run_binary({"verify", "--url", "http://127.0.0.1:9", "--deadline-s", "1", "--interval-ms", "200"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, seconds{4});
+  EXPECT_NE(r.out.find("verify: FAIL"), std::string::npos);
+}
+
+TEST(VerifyTest, UsageErrors) {
+  EXPECT_EQ(run_binary({"verify"}).exit_code, 2);
+  EXPECT_EQ(run_binary({"verify", "--url", "https://example.com"}).exit_code, 2);
+  EXPECT_EQ(run_binary({"verify", "--url", "http://127.0.0.1:9", "--consecutive", "0"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace hello::testing
