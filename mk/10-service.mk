@@ -7,7 +7,7 @@ SERVICE_TEST_PACKAGES := libgtest-dev libgmock-dev clang libclang-rt-14-dev curl
 PORT ?= 5000
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build run test-unit test-service test-service-release test-service-asan fuzz bench
+.PHONY: deps build run test-deps test-unit test-service test-service-release test-service-asan test-service-clang fuzz bench
 
 deps: ## install the Debian packages the build needs
 	@$(ENSURE_PACKAGES) $(SERVICE_PACKAGES)
@@ -38,14 +38,20 @@ test-service-asan: test-deps
 	@cmake --build --preset asan
 	@ctest --preset asan
 
+# The fuzz target is built by the asan preset (clang, ASan+UBSan, coverage).
 fuzz: test-deps ## run the HTTP fuzz target for FUZZ_SECONDS (default 60)
-	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz
-	@mkdir -p build/fuzz/corpus
-	@build/fuzz/fuzz/fuzz_http -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
-	  -dict=fuzz/http.dict build/fuzz/corpus fuzz/seeds
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan --target fuzz_http
+	@mkdir -p build/asan/fuzz-corpus
+	@build/asan/fuzz/fuzz_http -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
+	  -dict=fuzz/http.dict build/asan/fuzz-corpus fuzz/seeds 2>&1 | tail -n 12
 
-test-service: ## the service's whole suite: release and asan builds, then a bounded fuzz run
+test-service-clang: test-deps
+	@cmake --preset clang >/dev/null
+	@cmake --build --preset clang
+	@ctest --preset clang
+
+test-service: ## the service's whole suite: release (gcc, static) and asan (clang) builds, then a bounded fuzz run
 	@$(MAKE) test-service-release
 	@$(MAKE) test-service-asan
 	@$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
