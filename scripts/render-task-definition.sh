@@ -60,7 +60,11 @@ done
 # escapes become literals, a plain ${name} becomes its value, anything else is refused.
 # Values are inserted as text, exactly as templatefile() does: a number becomes its
 # decimal form, a boolean true or false.
-rendered=$(jq -n -r --rawfile t "$template" --argjson v "$values" '
+# The text goes to a file, not through $(...), so that it stays byte-for-byte what
+# templatefile() gives (command substitution would eat trailing newlines).
+rendered=$(mktemp)
+trap 'rm -f "$rendered"' EXIT
+if ! error=$(jq -n -j --rawfile t "$template" --argjson v "$values" '
   def fail(msg): error("template: " + msg);
   ($v | to_entries | map(select(.value | type | IN("string", "number", "boolean") | not))
       | map(.key)) as $bad
@@ -80,14 +84,16 @@ rendered=$(jq -n -r --rawfile t "$template" --argjson v "$values" '
          if .tok == "$${" then "${"
          elif .tok == "%%{" then "%{"
          else ($v[.name] | tostring) end)
-' 2>&1) || die "${rendered#jq: error (at <unknown>): }"
+' 2>&1 >"$rendered"); then
+  die "${error#jq: error (at <unknown>): }"
+fi
 
 # The result must be a JSON array of container definitions.
 containers=$(jq -e 'if type == "array" and length > 0 then . else error("not a non-empty JSON array") end' \
-  <<<"$rendered" 2>&1) || die "the rendered template is not a JSON array of container definitions (a value with a quote or a missing number?): $containers"
+  "$rendered" 2>&1) || die "the rendered template is not a JSON array of container definitions (a value with a quote or a missing number?): $containers"
 
 if [ -z "$base_file" ]; then
-  printf '%s\n' "$rendered"
+  cat "$rendered"
   exit 0
 fi
 
