@@ -62,20 +62,22 @@ else
   require_commands aws
 fi
 
-# One answer from AWS, or the next recorded one.
+# One answer from AWS, or the next recorded one, into $answer; returns non-zero when
+# the API call failed (its error text is then in $answer). Not run in a subshell, so
+# that the replay position advances.
 replay_next=0
 fetch() {
   if [ -n "$replay" ]; then
     if [ "$replay_next" -ge "${#replay_files[@]}" ]; then
-      printf '%s\n' '{"replayExhausted": true}'
-      return
+      answer='{"replayExhausted": true}'
+    else
+      answer=$(cat "${replay_files[$replay_next]}")
+      replay_next=$((replay_next + 1))
     fi
-    cat "${replay_files[$replay_next]}"
-    replay_next=$((replay_next + 1))
   elif [ "$mode" = ecs ]; then
-    aws ecs describe-services --cluster "$cluster" --services "$service" --output json
+    answer=$(aws ecs describe-services --cluster "$cluster" --services "$service" --output json 2>&1)
   else
-    aws deploy get-deployment --deployment-id "$codedeploy_id" --output json
+    answer=$(aws deploy get-deployment --deployment-id "$codedeploy_id" --output json 2>&1)
   fi
 }
 
@@ -106,7 +108,7 @@ fail() {
 start=$SECONDS
 last_message=""
 while :; do
-  if ! answer=$(fetch 2>&1); then
+  if ! fetch; then
     # A throttled or briefly failing API call is not a verdict; the deadline still holds.
     warn "could not read the deployment state (will retry): $answer"
     answer=""
