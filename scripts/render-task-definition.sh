@@ -45,7 +45,7 @@ require_commands jq
 # All values as one JSON object: the file first, then each --set on top.
 values='{}'
 if [ -n "$values_file" ]; then
-  [ -f "$values_file" ] || die "values file '$values_file' not found"
+  [ -r "$values_file" ] || die "values file '$values_file' not found"
   values=$(jq -e 'if type == "object" then . else error("not a JSON object") end' "$values_file" 2>&1) \
     || die "values file '$values_file' is not a JSON object: $values"
 fi
