@@ -2,10 +2,14 @@
 # line; tests/pipeline/run.sh counts them.
 # shellcheck shell=bash
 
+# (The paths below are for the test scripts that source this file.)
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck disable=SC2034
+{
 SCRIPTS=$REPO_ROOT/scripts
 FIXTURES=$REPO_ROOT/tests/pipeline/fixtures
 TEMPLATE=$REPO_ROOT/infrastructure/terraform/modules/ecs/templates/container-definitions.json.tftpl
+}
 failures=0
 
 pass() { printf 'PASS: %s\n' "$1"; }
