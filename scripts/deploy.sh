@@ -120,9 +120,11 @@ if [ "$controller" = ECS ]; then
     || die "update-service started no PRIMARY deployment of $task_definition (the answer lists: $(jq -c '[.service.deployments[]? | {id, status, taskDefinition}]' "$work/update.json"))"
   emit_output deployment_id "$deployment_id"
   log "following ECS deployment $deployment_id (timeout ${timeout_s} s)"
-  exec "$here/wait-deployment.sh" --cluster "$cluster" --service "$service" \
+  # (Not exec: the EXIT trap must still remove the work directory.)
+  "$here/wait-deployment.sh" --cluster "$cluster" --service "$service" \
     --deployment-id "$deployment_id" --task-definition "$task_definition" \
     --timeout-s "$timeout_s" --poll-s "$poll_s"
+  exit $?
 fi
 
 # CodeDeploy: the AppSpec names the revision and the container and port behind the
