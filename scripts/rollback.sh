@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Roll an ECS service back to a known task definition revision, follow that deployment,
+# and optionally verify the service answers with the revision's version.
+#
+#   rollback.sh --cluster C --service S --strategy rolling|blue_green|canary|linear
+#               --to TASK_DEFINITION_ARN [--codedeploy-app A --codedeploy-group G]
+#               [--verifier PATH --url URL] [--timeout-s N] [--poll-s N]
+#
+# The revision's "version" tag (set by deploy.sh) is the version the verifier expects;
+# a revision without one (the first, registered by Terraform) is verified for health
+# only. Exits 0 only if the rollback deployment succeeded (and verified, if asked).
+set -euo pipefail
+here=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=lib/common.sh
+source "$here/lib/common.sh"
+
+show_help() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+
+target="" verifier="" url=""
+pass=()
+while [ "$#" -gt 0 ]; do
+  case $1 in
+    --to) target=$(option_value "$@"); shift 2 ;;
+    --verifier) verifier=$(option_value "$@"); shift 2 ;;
+    --url) url=$(option_value "$@"); shift 2 ;;
+    --cluster | --service | --strategy | --codedeploy-app | --codedeploy-group | --timeout-s | --poll-s)
+      pass+=("$1" "$(option_value "$@")"); shift 2 ;;
+    -h | --help) show_help; exit 0 ;;
+    *) usage_error "unknown argument '$1'" ;;
+  esac
+done
+[ -n "$target" ] || usage_error "--to is required (the task definition to return to)"
+if { [ -n "$verifier" ] && [ -z "$url" ]; } || { [ -z "$verifier" ] && [ -n "$url" ]; }; then
+  usage_error "--verifier and --url go together"
+fi
+require_commands aws jq
+
+version=$(aws ecs describe-task-definition --task-definition "$target" --include TAGS --output json \
+  | jq -r '[.tags[]? | select(.key == "version") | .value][0] // ""')
+log "ROLLING BACK to $target${version:+ (version $version)}"
+"$here/deploy.sh" --task-definition "$target" ${pass[@]+"${pass[@]}"}
+emit_output rolled_back_to "$target"
+
+if [ -n "$verifier" ]; then
+  verify_args=(verify --url "$url")
+  [ -z "$version" ] || verify_args+=(--expect-version "$version")
+  log "verifying the rolled-back service at $url"
+  "$verifier" "${verify_args[@]}"
+fi
+log "rollback to $target done"

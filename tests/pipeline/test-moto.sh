@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The deploy scripts against moto_server (run under tools/with-moto), with the real AWS
+# CLI, whose client-side validation checks every --cli-input-json before it is sent.
+# What moto does not model (a new deployment after update-service, rollbacks, CodeDeploy
+# progress) is covered by test-verdict.sh with recorded answers.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+[ -n "${MOTO_ENDPOINT:-}" ] || { echo "FAIL: test-moto.sh must run under tools/with-moto" >&2; exit 1; }
+values=$FIXTURES/values-staging.json
+cluster=hello-service-staging
+digest=sha256:3333333333333333333333333333333333333333333333333333333333333333
+image=123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service@$digest
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# moto answers at once; an unimplemented call (CodeDeploy's stop-deployment) would
+# otherwise be retried with back-off for seconds.
+export AWS_MAX_ATTEMPTS=1
+
+echo "==> setting up what Terraform would have made: network, cluster, first revision, service"
+vpc=$(aws ec2 create-vpc --cidr-block 10.0.0.0/16 --query Vpc.VpcId --output text)
+subnet=$(aws ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.10.0/24 --query Subnet.SubnetId --output text)
+sg=$(aws ec2 create-security-group --vpc-id "$vpc" --group-name tasks --description tasks --query GroupId --output text)
+network="awsvpcConfiguration={subnets=[$subnet],securityGroups=[$sg],assignPublicIp=DISABLED}"
+aws ecs create-cluster --cluster-name "$cluster" >/dev/null
+"$SCRIPTS/render-task-definition.sh" --template "$TEMPLATE" --values "$values" \
+  --set "image=123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service:1.4.1" >"$tmp/first-containers.json"
+jq -n --slurpfile c "$tmp/first-containers.json" '{
+  family: "hello-service-staging", networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"],
+  cpu: "256", memory: "512",
+  executionRoleArn: "arn:aws:iam::123456789012:role/hello-service-staging-execution",
+  taskRoleArn: "arn:aws:iam::123456789012:role/hello-service-staging-task",
+  runtimePlatform: {cpuArchitecture: "X86_64", operatingSystemFamily: "LINUX"},
+  containerDefinitions: $c[0],
+  tags: [{key: "Project", value: "hello-service"}, {key: "version", value: "1.4.1"}]}' >"$tmp/first.json"
+first=$(aws ecs register-task-definition --cli-input-json "file://$tmp/first.json" --query taskDefinition.taskDefinitionArn --output text)
+aws ecs create-service --cluster "$cluster" --service-name hello-service --task-definition "$first" \
+  --desired-count 2 --launch-type FARGATE --network-configuration "$network" \
+  --deployment-configuration 'deploymentCircuitBreaker={enable=true,rollback=true},maximumPercent=200,minimumHealthyPercent=100' >/dev/null
+
+# The CLI really validates: a wrong type is refused before anything is sent.
+jq '.containerDefinitions[0].portMappings[0].containerPort = "5000"' "$tmp/first.json" >"$tmp/bad.json"
+expect_fail "the AWS CLI validates task definitions client-side (control)" 255 "Parameter validation failed" \
+  aws ecs register-task-definition --cli-input-json "file://$tmp/bad.json"
+
+# --- a rolling deploy: render from the template, register, update the service --------
+expect_ok "deploy.sh renders, registers and updates the service (rolling, --no-wait)" \
+  "$SCRIPTS/deploy.sh" --cluster "$cluster" --service hello-service --strategy rolling \
+  --image "$image" --template "$TEMPLATE" --values "$values" --version 1.5.0 --git-sha 0123abc --no-wait
+deploy_out=$out
+new=$(sed -n 's/^task_definition=//p' <<<"$deploy_out")
+expect_eq "deploy.sh reports the previous revision" "previous_task_definition=$first" "$(grep '^previous_task_definition=' <<<"$deploy_out")"
+expect_eq "deploy.sh reports the previous version from its tag" "previous_version=1.4.1" "$(grep '^previous_version=' <<<"$deploy_out")"
+expect_eq "the new revision is the next of the family" "arn:aws:ecs:us-east-1:123456789012:task-definition/hello-service-staging:2" "$new"
+aws ecs describe-task-definition --task-definition "$new" --include TAGS --output json >"$tmp/new.json"
+expect_eq "registered: the image by digest" "$image" "$(jq -r '.taskDefinition.containerDefinitions[0].image' "$tmp/new.json")"
+expect_eq "registered: Terraform's settings carried over" "256|512|awsvpc|X86_64|arn:aws:iam::123456789012:role/hello-service-staging-task" \
+  "$(jq -r '.taskDefinition | [.cpu, .memory, .networkMode, .runtimePlatform.cpuArchitecture, .taskRoleArn] | join("|")' "$tmp/new.json")"
+expect_eq "registered: the template's settings (user, read-only root, stopTimeout, health check)" "65532:65532|true|40|CMD /hello-service healthcheck" \
+  "$(jq -r '.taskDefinition.containerDefinitions[0] | [.user, .readonlyRootFilesystem, .stopTimeout, (.healthCheck.command | join(" "))] | join("|")' "$tmp/new.json")"
+expect_eq "registered: tagged with version and git sha" "Project=hello-service,version=1.5.0,git-sha=0123abc" \
+  "$(jq -r '[.tags[] | "\(.key)=\(.value)"] | join(",")' "$tmp/new.json")"
+expect_eq "the service now points at the new revision" "$new" \
+  "$(aws ecs describe-services --cluster "$cluster" --services hello-service --query 'services[0].taskDefinition' --output text)"
+
+# --- reading a real describe-services answer -----------------------------------------
+# moto does not start a deployment on update-service, but a service created with a
+# revision has a real, COMPLETED deployment of it (MOTO_ECS_SERVICE_RUNNING=2).
+aws ecs create-service --cluster "$cluster" --service-name fresh --task-definition "$new" \
+  --desired-count 2 --launch-type FARGATE --network-configuration "$network" >/dev/null
+expect_ok "wait-deployment.sh reads a COMPLETED deployment as success" \
+  "$SCRIPTS/wait-deployment.sh" --cluster "$cluster" --service fresh --task-definition "$new" --timeout-s 10 --poll-s 1
+if grep -q "DEPLOYMENT SUCCEEDED: .*hello-service-staging:2 COMPLETED: 2/2 running" <<<"$out"; then pass "the success names the revision and its tasks"; else fail "the success names the revision and its tasks" "$out"; fi
+
+# Three wanted, moto runs two: IN_PROGRESS for ever, so the deadline decides. A task
+# of that deployment stopped with a reason, which the failure must print.
+aws ecs create-service --cluster "$cluster" --service-name slow --task-definition "$new" \
+  --desired-count 3 --launch-type FARGATE --network-configuration "$network" >/dev/null
+slow_deployment=$(aws ecs describe-services --cluster "$cluster" --services slow --query 'services[0].deployments[0].id' --output text)
+# (moto 5.2's run-task fails for awsvpc tasks and needs container-level memory, so the
+# crashing task uses a bridge-mode revision of its own, started by that deployment.)
+jq '.family = "crasher" | .networkMode = "bridge" | .requiresCompatibilities = ["EC2"] | .containerDefinitions[0].memory = 512 | del(.tags)' \
+  "$tmp/first.json" >"$tmp/crasher.json"
+crasher=$(aws ecs register-task-definition --cli-input-json "file://$tmp/crasher.json" --query taskDefinition.taskDefinitionArn --output text)
+task=$(aws ecs run-task --cluster "$cluster" --task-definition "$crasher" --launch-type FARGATE \
+  --started-by "$slow_deployment" --query 'tasks[0].taskArn' --output text)
+aws ecs stop-task --cluster "$cluster" --task "$task" --reason "Essential container in task exited" >/dev/null
+expect_fail "a deployment that does not complete in time is a failure" 1 \
+  "DEPLOYMENT FAILED: did not complete within 3 s \(last state: deployment .* IN_PROGRESS: 2/3 running" \
+  "$SCRIPTS/wait-deployment.sh" --cluster "$cluster" --service slow --deployment-id "$slow_deployment" --timeout-s 3 --poll-s 1
+if grep -q "stopped task ${task##*/} (crasher:1): Essential container in task exited" <<<"$out"; then
+  pass "the failure prints the deployment's stopped tasks and their reasons"
+else
+  fail "the failure prints the deployment's stopped tasks and their reasons" "$out"
+fi
+
+# --- refusals against the real API ------------------------------------------------------
+expect_fail "a strategy that does not match the service's deployment controller is refused" 1 \
+  "strategy 'canary' needs the CODE_DEPLOY deployment controller, but the service uses ECS" \
+  "$SCRIPTS/deploy.sh" --cluster "$cluster" --service hello-service --strategy canary \
+  --codedeploy-app a --codedeploy-group g --task-definition "$first"
+expect_fail "an unknown service is refused" 1 "service 'nope' not found" \
+  "$SCRIPTS/deploy.sh" --cluster "$cluster" --service nope --strategy rolling --task-definition "$first"
+jq 'del(.workers)' "$values" >"$tmp/no-workers.json"
+expect_fail "a template placeholder without a value stops the deploy before registering" 1 "no value for placeholder\(s\): workers" \
+  "$SCRIPTS/deploy.sh" --cluster "$cluster" --service hello-service --strategy rolling \
+  --image "$image" --template "$TEMPLATE" --values "$tmp/no-workers.json"
+expect_eq "nothing was registered by the refused deploy" "2" \
+  "$(aws ecs list-task-definitions --family-prefix hello-service-staging --query 'length(taskDefinitionArns)' --output text)"
+
+# --- rollback: back to the first revision ------------------------------------------------
+expect_ok "rollback.sh redeploys the previous revision and follows it to COMPLETED" \
+  "$SCRIPTS/rollback.sh" --cluster "$cluster" --service hello-service --strategy rolling --to "$first" --timeout-s 10 --poll-s 1
+if grep -q "ROLLING BACK to $first (version 1.4.1)" <<<"$out" && grep -q "rolled_back_to=$first" <<<"$out"; then
+  pass "rollback.sh names the revision and version it returns to"
+else
+  fail "rollback.sh names the revision and version it returns to" "$out"
+fi
+expect_eq "the service runs the first revision again" "$first" \
+  "$(aws ecs describe-services --cluster "$cluster" --services hello-service --query 'services[0].taskDefinition' --output text)"
+
+# --- CodeDeploy: the deployment request is accepted; moto keeps it "Created" -----------
+aws ecs create-service --cluster "$cluster" --service-name bluegreen --task-definition "$first" \
+  --desired-count 2 --launch-type FARGATE --network-configuration "$network" \
+  --deployment-controller type=CODE_DEPLOY >/dev/null
+aws deploy create-application --application-name hello-service-staging --compute-platform ECS >/dev/null
+aws deploy create-deployment-group --application-name hello-service-staging --deployment-group-name hello-service-staging \
+  --service-role-arn arn:aws:iam::123456789012:role/codedeploy --deployment-config-name CodeDeployDefault.ECSAllAtOnce \
+  --ecs-services "clusterName=$cluster,serviceName=bluegreen" >/dev/null
+expect_fail "blue/green: registers, starts a CodeDeploy deployment, and fails when it does not finish in time" 1 \
+  "DEPLOYMENT FAILED: did not complete within 3 s \(last state: CodeDeploy deployment .* Created\)" \
+  "$SCRIPTS/deploy.sh" --cluster "$cluster" --service bluegreen --strategy blue_green \
+  --codedeploy-app hello-service-staging --codedeploy-group hello-service-staging \
+  --image "$image" --template "$TEMPLATE" --values "$values" --version 1.5.0 --timeout-s 3 --poll-s 1
+cd_id=$(sed -n 's/^deployment_id=//p' <<<"$out")
+if [ -n "$cd_id" ]; then
+  aws deploy get-deployment --deployment-id "$cd_id" --output json >"$tmp/cd.json"
+  appspec=$(jq -r '.deploymentInfo.revision.appSpecContent.content' "$tmp/cd.json")
+  expect_eq "the AppSpec names the new revision, the container and its port" \
+    "0.0|AWS::ECS::Service|arn:aws:ecs:us-east-1:123456789012:task-definition/hello-service-staging:3|hello-service|5000" \
+    "$(jq -r '.Resources[0].TargetService as $t | [(.version | tostring | if . == "0" then "0.0" else . end), $t.Type, $t.Properties.TaskDefinition, $t.Properties.LoadBalancerInfo.ContainerName, $t.Properties.LoadBalancerInfo.ContainerPort] | join("|")' <<<"$appspec")"
+  if grep -q '"version":0.0' <<<"$appspec"; then pass "the AppSpec version reads 0.0"; else fail "the AppSpec version reads 0.0" "$appspec"; fi
+else
+  fail "the CodeDeploy deployment id is reported" "$out"
+fi
+
+finish
