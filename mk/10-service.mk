@@ -3,11 +3,13 @@
 # What building the service needs, and what its tests need on top (Debian 12 packages).
 SERVICE_PACKAGES := g++ cmake ninja-build git libboost-dev nlohmann-json3-dev
 SERVICE_TEST_PACKAGES := libgtest-dev libgmock-dev clang libclang-rt-14-dev curl
+LINT_PACKAGES := clang-format clang-tidy cppcheck
+CPP_SOURCES = $(shell git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'fuzz/*.cpp')
 
 PORT ?= 5000
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build run test-deps test-unit test-service test-service-release test-service-asan test-service-clang fuzz bench
+.PHONY: deps build run test-deps test-unit test-service test-service-release test-service-asan test-service-clang fuzz bench format format-check lint-cpp
 
 deps: ## install the Debian packages the build needs
 	@$(ENSURE_PACKAGES) $(SERVICE_PACKAGES)
@@ -51,7 +53,32 @@ test-service-clang: test-deps
 	@cmake --build --preset clang
 	@ctest --preset clang
 
-test-service: ## the service's whole suite: release (gcc, static) and asan (clang) builds, then a bounded fuzz run
+format-check: ## fail if clang-format would change any C++ file
+	@$(ENSURE_PACKAGES) clang-format
+	@clang-format --dry-run --Werror $(CPP_SOURCES)
+	@echo "==> clang-format: $(words $(CPP_SOURCES)) files clean"
+
+format: ## reformat the C++ sources with clang-format
+	@$(ENSURE_PACKAGES) clang-format
+	@clang-format -i $(CPP_SOURCES)
+
+# clang-tidy reads the clang build's compile commands (gcc-only warning flags would
+# confuse it); cppcheck reads the sources directly.
+lint-cpp: test-deps format-check ## clang-format check, clang-tidy, cppcheck
+	@$(ENSURE_PACKAGES) $(LINT_PACKAGES)
+	@cmake --preset clang >/dev/null
+	@cmake --build --preset clang --target hello_build_info_header >/dev/null
+	@echo "==> clang-tidy (src, tests, fuzz)"
+	@run-clang-tidy -p build/clang -j 2 -quiet '$(ROOT)/(src|tests|fuzz)/.*\.cpp' 2>&1 \
+	  | { grep -E "(warning|error):" || true; } | tee build/clang/tidy.log
+	@test ! -s build/clang/tidy.log || { echo "clang-tidy found problems" >&2; exit 1; }
+	@echo "==> cppcheck"
+	@cppcheck --quiet --std=c++20 --language=c++ --enable=warning,performance,portability --inline-suppr \
+	  --error-exitcode=1 --suppress=missingIncludeSystem -I src -I build/clang/generated src
+	@echo "==> C++ lint clean"
+
+test-service: ## the service's whole suite: format check, release (gcc, static) and asan (clang) builds, bounded fuzz run
+	@$(MAKE) format-check
 	@$(MAKE) test-service-release
 	@$(MAKE) test-service-asan
 	@$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)

@@ -5,8 +5,8 @@
 namespace hello::app {
 
 BuildInfo build_info() noexcept {
-  return BuildInfo{"hello-service",         generated::kVersion,   generated::kGitSha, generated::kBuildTime,
-                   generated::kCompiler,    generated::kBuildType, generated::kFault};
+  return BuildInfo{"hello-service",      generated::kVersion,   generated::kGitSha, generated::kBuildTime,
+                   generated::kCompiler, generated::kBuildType, generated::kFault};
 }
 
 }  // namespace hello::app

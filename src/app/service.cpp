@@ -3,8 +3,8 @@
 #include <ctime>
 #include <memory>
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include "observability/process_stats.hpp"
 
@@ -44,8 +44,7 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 std::string info_body(const AppState& state) {
   const BuildInfo& b = state.build;
   const RuntimeInfo& r = state.runtime;
-  const double uptime =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
+  const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
   ordered_json info = {
       {"name", b.name},
       {"version", b.version},
@@ -83,11 +82,13 @@ std::string info_body(const AppState& state) {
 std::string metrics_body(const AppState& state) {
   std::string extra;
   observability::append_process_metrics(extra, observability::sample_process());
-  extra.append("# HELP hello_draining Whether the process is draining (1) or serving (0).\n"
-               "# TYPE hello_draining gauge\nhello_draining ");
+  extra.append(
+      "# HELP hello_draining Whether the process is draining (1) or serving (0).\n"
+      "# TYPE hello_draining gauge\nhello_draining ");
   extra.append(state.draining.load(std::memory_order_relaxed) ? "1" : "0");
-  extra.append("\n# HELP hello_log_lines_dropped_total Log lines dropped because stdout could not keep up.\n"
-               "# TYPE hello_log_lines_dropped_total counter\nhello_log_lines_dropped_total ");
+  extra.append(
+      "\n# HELP hello_log_lines_dropped_total Log lines dropped because stdout could not keep up.\n"
+      "# TYPE hello_log_lines_dropped_total counter\nhello_log_lines_dropped_total ");
   extra.append(std::to_string(state.log_sink != nullptr ? state.log_sink->dropped() : 0));
   extra.push_back('\n');
   return state.metrics != nullptr ? state.metrics->render(extra) : extra;
@@ -129,7 +130,7 @@ void register_routes(http::Router& router, const AppState& state, bool metrics_e
           return http::Response(503, bodies->not_ready_fault);
         }
         return state.draining.load(std::memory_order_relaxed) ? http::Response(503, bodies->draining)
-                                                               : http::Response(200, bodies->ready);
+                                                              : http::Response(200, bodies->ready);
       },
       true);
   router.get(

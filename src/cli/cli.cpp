@@ -11,7 +11,8 @@ int run(const std::vector<std::string>& args, const platform::Environment& env) 
   const std::vector<std::string> rest(args.size() > 2 ? args.begin() + 2 : args.end(), args.end());
   if (command == "serve") {
     if (!rest.empty()) {
-      std::fprintf(stderr, "hello-service serve: takes no arguments (settings come from the environment; see --help)\n");
+      std::fprintf(stderr,
+                   "hello-service serve: takes no arguments (settings come from the environment; see --help)\n");
       return kExitUsage;
     }
     return serve(env);
@@ -62,8 +63,8 @@ int help() {
   for (const platform::SettingDoc& s : platform::setting_docs()) {
     std::printf("  %-28.*s default %-12.*s %.*s\n  %-28s allowed: %.*s\n", static_cast<int>(s.name.size()),
                 s.name.data(), static_cast<int>(s.default_value.size()), s.default_value.data(),
-                static_cast<int>(s.description.size()), s.description.data(), "",
-                static_cast<int>(s.allowed.size()), s.allowed.data());
+                static_cast<int>(s.description.size()), s.description.data(), "", static_cast<int>(s.allowed.size()),
+                s.allowed.data());
   }
   std::printf(
       "\n"

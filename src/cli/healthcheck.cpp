@@ -43,8 +43,8 @@ int healthcheck(const std::vector<std::string>& args, const platform::Environmen
   url.host = host;
   url.port = std::to_string(*port);
   url.target = path;
-  const std::string shown = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-                            url.port + path;
+  const std::string shown =
+      "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + url.port + path;
 
   const auto started = std::chrono::steady_clock::now();
   const auto answer = platform::http_get(url, std::chrono::milliseconds{*timeout_ms});

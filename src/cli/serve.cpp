@@ -1,9 +1,9 @@
 #include <cstdio>
 #include <thread>
 
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <unistd.h>
 
 #include "app/service.hpp"
 #include "cli/cli.hpp"
@@ -38,32 +38,31 @@ std::vector<std::pair<std::string, std::string>> build_labels(const app::BuildIn
           {"compiler", std::string(b.compiler)}};
 }
 
-void log_started(observability::Logger& log, const platform::Config& c, const app::BuildInfo& b,
-                 std::uint16_t port, std::uint64_t open_files) {
-  log.info("listening",
-           {{"host", c.host},
-            {"port", static_cast<std::uint64_t>(port)},
-            {"version", b.version},
-            {"git_sha", b.git_sha},
-            {"environment", c.app_env},
-            {"workers", c.workers},
-            {"workers_from", c.workers_from_cpu_quota ? "cpu quota" : "WORKERS"},
-            {"log_level", observability::level_name(c.log_level)},
-            {"log_format", c.log_format == observability::LogFormat::kJson ? "json" : "text"},
-            {"access_log", c.access_log},
-            {"metrics_enabled", c.metrics_enabled},
-            {"max_header_bytes", c.limits.max_header_bytes},
-            {"max_target_bytes", c.limits.max_target_bytes},
-            {"max_body_bytes", c.limits.max_body_bytes},
-            {"max_connections", c.limits.max_connections},
-            {"max_requests_per_connection", c.limits.max_requests_per_connection},
-            {"header_timeout_s", seconds(c.limits.header_timeout)},
-            {"idle_timeout_s", seconds(c.limits.idle_timeout)},
-            {"drain_delay_s", seconds(c.drain_delay)},
-            {"shutdown_timeout_s", seconds(c.shutdown_timeout)},
-            {"emf_interval_s", seconds(c.emf_interval)},
-            {"open_files_limit", open_files},
-            {"fault", b.fault}});
+void log_started(observability::Logger& log, const platform::Config& c, const app::BuildInfo& b, std::uint16_t port,
+                 std::uint64_t open_files) {
+  log.info("listening", {{"host", c.host},
+                         {"port", static_cast<std::uint64_t>(port)},
+                         {"version", b.version},
+                         {"git_sha", b.git_sha},
+                         {"environment", c.app_env},
+                         {"workers", c.workers},
+                         {"workers_from", c.workers_from_cpu_quota ? "cpu quota" : "WORKERS"},
+                         {"log_level", observability::level_name(c.log_level)},
+                         {"log_format", c.log_format == observability::LogFormat::kJson ? "json" : "text"},
+                         {"access_log", c.access_log},
+                         {"metrics_enabled", c.metrics_enabled},
+                         {"max_header_bytes", c.limits.max_header_bytes},
+                         {"max_target_bytes", c.limits.max_target_bytes},
+                         {"max_body_bytes", c.limits.max_body_bytes},
+                         {"max_connections", c.limits.max_connections},
+                         {"max_requests_per_connection", c.limits.max_requests_per_connection},
+                         {"header_timeout_s", seconds(c.limits.header_timeout)},
+                         {"idle_timeout_s", seconds(c.limits.idle_timeout)},
+                         {"drain_delay_s", seconds(c.drain_delay)},
+                         {"shutdown_timeout_s", seconds(c.shutdown_timeout)},
+                         {"emf_interval_s", seconds(c.emf_interval)},
+                         {"open_files_limit", open_files},
+                         {"fault", b.fault}});
 }
 
 // Re-arming timer for the EMF records.
@@ -116,8 +115,7 @@ int serve(const platform::Environment& env) {
     labels.routes.emplace_back(label);
   }
   labels.build = build_labels(state.build);
-  labels.start_time_seconds =
-      std::chrono::duration<double>(state.runtime.started_wall.time_since_epoch()).count();
+  labels.start_time_seconds = std::chrono::duration<double>(state.runtime.started_wall.time_since_epoch()).count();
   observability::Metrics metrics(std::move(labels), config.workers);
   state.metrics = &metrics;
   observability::AccessLog access_log(sink, config.log_format);

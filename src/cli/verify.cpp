@@ -123,9 +123,10 @@ int verify(const std::vector<std::string>& args) {
     }
     std::this_thread::sleep_until(next);
   }
-  std::printf("verify: FAIL %s: no %lld consecutive healthy answers within %lld s (best streak %lld, %lld attempts); "
-              "last problem: %s\n",
-              url_text->c_str(), *consecutive, *deadline_s, best, attempts, last_problem.c_str());
+  std::printf(
+      "verify: FAIL %s: no %lld consecutive healthy answers within %lld s (best streak %lld, %lld attempts); "
+      "last problem: %s\n",
+      url_text->c_str(), *consecutive, *deadline_s, best, attempts, last_problem.c_str());
   return kExitFailure;
 }
 

@@ -12,14 +12,14 @@ struct Limits {
   // The whole request header block (request line and fields). ALB accepts up to 64 KiB
   // in all, but nothing this service serves needs more than a few hundred bytes; 16 KiB
   // leaves room for large cookies and trace headers. Over it: 431.
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
 
   // The request target (path and query). Over it: 414. Must not exceed the header limit.
-  std::size_t max_target_bytes = 8 * 1024;
+  std::size_t max_target_bytes = std::size_t{8} * 1024;
 
   // A request body is read and discarded (no endpoint takes one), but only up to this
   // size, so that a client cannot keep a worker busy with an endless upload. Over it: 413.
-  std::uint64_t max_body_bytes = 1024 * 1024;
+  std::uint64_t max_body_bytes = std::uint64_t{1024} * 1024;
 
   // Open connections across all workers. Past it, a new connection is closed at once:
   // fewer, healthy connections beat an overloaded process that serves nobody.

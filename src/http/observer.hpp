@@ -19,9 +19,9 @@ struct Exchange {
   std::size_t body_bytes = 0;
   std::chrono::nanoseconds duration{0};
   std::string_view request_id;
-  std::string_view client;      // the ALB's view of the client (X-Forwarded-For), else the peer
+  std::string_view client;  // the ALB's view of the client (X-Forwarded-For), else the peer
   std::string_view user_agent;
-  std::string_view error;       // why the request was refused, empty when it was routed
+  std::string_view error;  // why the request was refused, empty when it was routed
 };
 
 // Where logs and metrics hook into connections. The HTTP layer knows nothing of what

@@ -90,8 +90,7 @@ void Protocol::answer(const Request& request, std::string& out, Clock::time_poin
     Router::Result result = worker_.router.route(request);
     emit(request, result.response, result.route, {}, close, out, start);
   } catch (const std::exception&) {
-    emit(request, Response(500, kInternalErrorBody), worker_.router.unmatched(), "handler failed", true, out,
-         start);
+    emit(request, Response(500, kInternalErrorBody), worker_.router.unmatched(), "handler failed", true, out, start);
   }
 }
 

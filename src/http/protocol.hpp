@@ -45,7 +45,7 @@ class Protocol {
  public:
   // Stop parsing once this much output is waiting, so that a client pipelining
   // without reading cannot make the server buffer without bound.
-  static constexpr std::size_t kOutputBatch = 64 * 1024;
+  static constexpr std::size_t kOutputBatch = std::size_t{64} * 1024;
 
   Protocol(WorkerContext& worker, std::string_view peer);
 
@@ -73,8 +73,8 @@ class Protocol {
  private:
   void answer(const Request& request, std::string& out, Clock::time_point start);
   void refuse(Reject reject, std::string& out, Clock::time_point start);
-  void emit(const Request& request, const Response& response, std::size_t route, std::string_view error,
-            bool close, std::string& out, Clock::time_point start);
+  void emit(const Request& request, const Response& response, std::size_t route, std::string_view error, bool close,
+            std::string& out, Clock::time_point start);
   std::string_view client_of(const Request& request) const;
 
   WorkerContext& worker_;

@@ -38,7 +38,7 @@ struct Request {
   std::string_view trace_id;       // X-Amzn-Trace-Id (set by the ALB), when well-formed
   std::string_view forwarded_for;  // X-Forwarded-For, as received
   std::string_view user_agent;
-  std::uint64_t body_bytes = 0;    // read and discarded
+  std::uint64_t body_bytes = 0;  // read and discarded
 };
 
 }  // namespace hello::http

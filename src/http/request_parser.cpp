@@ -44,9 +44,8 @@ bool is_safe_id(std::string_view value) noexcept {
   if (value.empty() || value.size() > 200) {
     return false;
   }
-  return std::all_of(value.begin(), value.end(), [](char c) {
-    return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != ',';
-  });
+  return std::all_of(value.begin(), value.end(),
+                     [](char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != ','; });
 }
 
 std::string_view trim(std::string_view s) noexcept {
@@ -163,7 +162,8 @@ std::size_t RequestParser::feed(std::string_view input, beast::error_code& ec) {
     header_consumed_ += consumed;
     // Everything consumed or waiting belongs to the unfinished header. Beast's own
     // check can miss this when its scan offset was taken under a larger limit.
-    if ((!ec || ec == bhttp::error::need_more) && header_consumed_ + (input.size() - consumed) > limits_.max_header_bytes) {
+    if ((!ec || ec == bhttp::error::need_more) &&
+        header_consumed_ + (input.size() - consumed) > limits_.max_header_bytes) {
       ec = bhttp::error::header_limit;
     }
   }
@@ -174,7 +174,7 @@ std::size_t RequestParser::feed(std::string_view input, beast::error_code& ec) {
     // If the request line was still incomplete, `input` starts with it: tell an over-long
     // target from a large header block.
     reject_ = !start_line_done_ && raw_target_length(input) > limits_.max_target_bytes ? Reject::kTargetTooLong
-                                                                                        : Reject::kHeaderTooLarge;
+                                                                                       : Reject::kHeaderTooLarge;
   } else if (ec == bhttp::error::body_limit) {
     reject_ = Reject::kBodyTooLarge;
   } else if (ec == bhttp::error::bad_version) {
@@ -239,10 +239,8 @@ void RequestParser::on_request_impl(bhttp::verb method, beast::string_view metho
 
   std::string_view t(target.data(), target.size());
   std::string_view path;
-  if (!t.empty() && t.front() == '/') {
-    path = t;  // origin-form
-  } else if (t == "*") {
-    path = t;  // asterisk-form, for OPTIONS
+  if ((!t.empty() && t.front() == '/') || t == "*") {
+    path = t;  // origin-form, or asterisk-form (for OPTIONS)
   } else if (starts_with_nocase(t, "http://") || starts_with_nocase(t, "https://")) {
     // absolute-form: servers must accept it (RFC 9112, 3.2.2); the path is what follows
     // the authority.

@@ -11,9 +11,9 @@ namespace hello::http {
 
 // What the connection adds to every response.
 struct ResponseMeta {
-  std::string_view date;        // IMF-fixdate
-  std::string_view request_id;  // echoed as X-Request-Id
-  bool close = false;           // Connection: close, and the connection ends after it
+  std::string_view date;           // IMF-fixdate
+  std::string_view request_id;     // echoed as X-Request-Id
+  bool close = false;              // Connection: close, and the connection ends after it
   bool keep_alive_header = false;  // Connection: keep-alive (an HTTP/1.0 client asked for it)
 };
 

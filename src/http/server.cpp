@@ -29,8 +29,7 @@ Server::Server(ServerOptions options, const Router& router, Observer& observer)
   }
   workers_.reserve(options_.workers);
   for (std::size_t i = 0; i < options_.workers; ++i) {
-    workers_.push_back(
-        std::make_unique<Worker>(i, router_, options_.limits, observer_, open_, options_.on_warning));
+    workers_.push_back(std::make_unique<Worker>(i, router_, options_.limits, observer_, open_, options_.on_warning));
   }
   listener_ = std::make_unique<Listener>(workers_.front()->io());
 }
@@ -80,39 +79,39 @@ void Server::start() {
 void Server::accept() {
   Worker& target = *workers_[next_worker_];
   next_worker_ = (next_worker_ + 1) % workers_.size();
-  listener_->acceptor.async_accept(target.io(), [this, &target](const boost::system::error_code& ec,
-                                                                 tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !listener_->acceptor.is_open()) {
-      return;  // the listener was closed: the drain has begun
-    }
-    if (ec) {
-      // Out of file descriptors or memory: say so, then pause instead of spinning.
-      if (options_.on_warning) {
-        options_.on_warning("accept failed: " + ec.message());
-      }
-      listener_->retry.expires_after(std::chrono::milliseconds{100});
-      listener_->retry.async_wait([this](const boost::system::error_code& wait_ec) {
-        if (!wait_ec) {
-          accept();
+  listener_->acceptor.async_accept(
+      target.io(), [this, &target](const boost::system::error_code& ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !listener_->acceptor.is_open()) {
+          return;  // the listener was closed: the drain has begun
         }
+        if (ec) {
+          // Out of file descriptors or memory: say so, then pause instead of spinning.
+          if (options_.on_warning) {
+            options_.on_warning("accept failed: " + ec.message());
+          }
+          listener_->retry.expires_after(std::chrono::milliseconds{100});
+          listener_->retry.async_wait([this](const boost::system::error_code& wait_ec) {
+            if (!wait_ec) {
+              accept();
+            }
+          });
+          return;
+        }
+        if (open_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.max_connections) {
+          open_.fetch_sub(1, std::memory_order_relaxed);
+          observer_.on_connection_rejected(target.context().index);
+          boost::system::error_code ignored;
+          socket.close(ignored);
+        } else {
+          boost::system::error_code peer_ec;
+          const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+          std::string peer_text = peer_ec ? std::string("unknown") : peer.address().to_string();
+          asio::post(target.io(), [&target, socket = std::move(socket), peer_text = std::move(peer_text)]() mutable {
+            std::make_shared<Session>(std::move(socket), target, std::move(peer_text))->start();
+          });
+        }
+        accept();
       });
-      return;
-    }
-    if (open_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.max_connections) {
-      open_.fetch_sub(1, std::memory_order_relaxed);
-      observer_.on_connection_rejected(target.context().index);
-      boost::system::error_code ignored;
-      socket.close(ignored);
-    } else {
-      boost::system::error_code peer_ec;
-      const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
-      std::string peer_text = peer_ec ? std::string("unknown") : peer.address().to_string();
-      asio::post(target.io(), [&target, socket = std::move(socket), peer_text = std::move(peer_text)]() mutable {
-        std::make_shared<Session>(std::move(socket), target, std::move(peer_text))->start();
-      });
-    }
-    accept();
-  });
 }
 
 void Server::stop_accepting() {

@@ -52,9 +52,7 @@ void Session::start() {
   await_request(Clock::now());
 }
 
-bool Session::idle() const noexcept {
-  return state_ == State::kReading && in_size_ == 0 && !protocol_.mid_request();
-}
+bool Session::idle() const noexcept { return state_ == State::kReading && in_size_ == 0 && !protocol_.mid_request(); }
 
 void Session::await_request(Clock::time_point now) {
   state_ = State::kReading;

@@ -35,7 +35,13 @@ Worker::Worker(std::size_t index, const Router& router, const Limits& limits, Ob
       sweep_timer_(io_),
       sweep_interval_(sweep_interval_for(limits)) {}
 
-Worker::~Worker() { join(); }
+Worker::~Worker() {
+  try {
+    join();
+  } catch (const std::exception&) {
+    // Joining fails only if the thread is gone already: nothing left to stop.
+  }
+}
 
 void Worker::start() {
   thread_ = std::thread([this] { run(); });

@@ -27,7 +27,8 @@ struct LatencyBuckets {
 class LatencyHistogram {
  public:
   void record(std::chrono::nanoseconds duration) noexcept {
-    const auto micros = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(duration).count());
+    const auto micros =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(duration).count());
     buckets_[LatencyBuckets::index(micros)].add();
   }
   std::uint64_t bucket(std::size_t i) const noexcept { return buckets_[i].get(); }

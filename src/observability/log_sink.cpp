@@ -13,7 +13,7 @@ namespace {
 // under load, and a quiet process writes its few lines within this delay.
 constexpr std::chrono::milliseconds kBatchWindow{20};
 // Past this much waiting, write at once without waiting out the window.
-constexpr std::size_t kBatchBytes = 64 * 1024;
+constexpr std::size_t kBatchBytes = std::size_t{64} * 1024;
 }  // namespace
 
 LogSink::LogSink(int fd, std::size_t max_buffered) : fd_(fd), max_buffered_(max_buffered) {

@@ -18,7 +18,7 @@ namespace hello::observability {
 // Lines never interleave: each is appended whole, and only one thread writes.
 class LogSink {
  public:
-  explicit LogSink(int fd, std::size_t max_buffered = 8 * 1024 * 1024);
+  explicit LogSink(int fd, std::size_t max_buffered = std::size_t{8} << 20U);
   ~LogSink();
   LogSink(const LogSink&) = delete;
   LogSink& operator=(const LogSink&) = delete;

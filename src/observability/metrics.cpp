@@ -147,15 +147,14 @@ std::string Metrics::render(std::string_view extra) const {
       }
       sum_ns += s->duration_sum_ns[r].get();
     }
-    std::uint64_t cumulative = 0;
-    for (std::size_t b = 0; b < buckets.size(); ++b) {
-      cumulative += buckets[b];
+    std::uint64_t count = 0;
+    for (const std::uint64_t b : buckets) {
+      count += b;
     }
-    if (cumulative == 0) {
+    if (count == 0) {
       continue;
     }
-    const std::uint64_t count = cumulative;
-    cumulative = 0;
+    std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b < buckets.size(); ++b) {
       cumulative += buckets[b];
       out.append("http_request_duration_seconds_bucket{route=\"");

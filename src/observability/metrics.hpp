@@ -26,15 +26,14 @@ class Metrics {
   static constexpr std::size_t kStatusCount = kStatuses.size() + 1;
   static constexpr std::size_t kMaxRoutes = 16;
   // Prometheus histogram bounds, in seconds: from 100 us (a cheap endpoint) to 5 s.
-  static constexpr std::array<double, 15> kDurationBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                          0.005,  0.01,    0.025,  0.05,  0.1,
-                                                          0.25,   0.5,     1.0,    2.5,   5.0};
+  static constexpr std::array<double, 15> kDurationBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                          0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0};
 
   // What a scrape needs besides the counters.
   struct Labels {
-    std::vector<std::string> routes;                          // Router::labels()
-    std::vector<std::pair<std::string, std::string>> build;   // hello_build_info labels
-    double start_time_seconds = 0;                            // process start, Unix time
+    std::vector<std::string> routes;                         // Router::labels()
+    std::vector<std::pair<std::string, std::string>> build;  // hello_build_info labels
+    double start_time_seconds = 0;                           // process start, Unix time
   };
 
   Metrics(Labels labels, std::size_t workers);

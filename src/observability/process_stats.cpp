@@ -31,8 +31,7 @@ ProcessSample sample_process() {
 
   unsigned long long size_pages = 0;
   unsigned long long resident_pages = 0;
-  if (std::sscanf(read_file("/proc/self/statm").c_str(), "%llu %llu", &size_pages, &resident_pages) == 2 &&
-      page > 0) {
+  if (std::sscanf(read_file("/proc/self/statm").c_str(), "%llu %llu", &size_pages, &resident_pages) == 2 && page > 0) {
     s.resident_bytes = resident_pages * static_cast<unsigned long long>(page);
   }
 
@@ -72,17 +71,21 @@ ProcessSample sample_process() {
 }
 
 void append_process_metrics(std::string& out, const ProcessSample& s) {
-  out.append("# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
-             "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ");
+  out.append(
+      "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+      "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ");
   out.append(std::to_string(s.resident_bytes));
-  out.append("\n# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
-             "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ");
+  out.append(
+      "\n# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
+      "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ");
   append_decimal(out, s.cpu_seconds, 2);
-  out.append("\n# HELP process_open_fds Number of open file descriptors.\n"
-             "# TYPE process_open_fds gauge\nprocess_open_fds ");
+  out.append(
+      "\n# HELP process_open_fds Number of open file descriptors.\n"
+      "# TYPE process_open_fds gauge\nprocess_open_fds ");
   out.append(std::to_string(s.open_fds));
-  out.append("\n# HELP process_threads Number of OS threads in the process.\n"
-             "# TYPE process_threads gauge\nprocess_threads ");
+  out.append(
+      "\n# HELP process_threads Number of OS threads in the process.\n"
+      "# TYPE process_threads gauge\nprocess_threads ");
   out.append(std::to_string(s.threads));
   out.push_back('\n');
 }

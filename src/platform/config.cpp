@@ -1,8 +1,8 @@
 #include "platform/config.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -206,16 +206,16 @@ Result<Config> load_config(const Environment& env, std::size_t cpus) {
   }
   using observability::LogFormat;
   using observability::LogLevel;
-  read.choice("LOG_LEVEL", c.log_level,
-              {{"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn},
-               {"error", LogLevel::kError}});
+  read.choice(
+      "LOG_LEVEL", c.log_level,
+      {{"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}});
   read.choice("LOG_FORMAT", c.log_format, {{"json", LogFormat::kJson}, {"text", LogFormat::kText}});
   read.boolean("ACCESS_LOG", c.access_log);
   read.boolean("METRICS_ENABLED", c.metrics_enabled);
 
   http::Limits& l = c.limits;
-  read.integer("MAX_HEADER_BYTES", l.max_header_bytes, 1024, 1024 * 1024);
-  read.integer("MAX_TARGET_BYTES", l.max_target_bytes, 64, 1024 * 1024);
+  read.integer("MAX_HEADER_BYTES", l.max_header_bytes, 1024, std::uint64_t{1} << 20U);
+  read.integer("MAX_TARGET_BYTES", l.max_target_bytes, 64, std::uint64_t{1} << 20U);
   read.integer("MAX_BODY_BYTES", l.max_body_bytes, 0, std::uint64_t{1} << 30U);
   read.integer("MAX_CONNECTIONS", l.max_connections, 1, 1000000);
   read.integer("MAX_REQUESTS_PER_CONNECTION", l.max_requests_per_connection, 0, 1000000000);

@@ -50,7 +50,8 @@ Result<TaskMetadata> fetch_task_metadata(const std::string& base_uri, std::chron
   }
   const auto started = std::chrono::steady_clock::now();
   const auto remaining = [&] {
-    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    const auto spent =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     return std::max(std::chrono::milliseconds{1}, timeout - spent);
   };
   Url container_url = base.value();

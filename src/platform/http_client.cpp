@@ -23,13 +23,14 @@ using tcp = asio::ip::tcp;
 
 namespace {
 // Answers from /info, /health and the metadata endpoint are small.
-constexpr std::uint64_t kMaxBody = 1024 * 1024;
+constexpr std::uint64_t kMaxBody = std::uint64_t{1} << 20U;
 }  // namespace
 
 Result<Url> parse_url(std::string_view text) {
   constexpr std::string_view kScheme = "http://";
   std::string lower(text.substr(0, std::min(text.size(), kScheme.size() + 1)));
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (lower.rfind("https://", 0) == 0) {
     return Result<Url>::failure("\"" + std::string(text) +
                                 "\": https is not supported; use the load balancer's HTTP listener");
@@ -92,27 +93,28 @@ Result<HttpAnswer> http_get(const Url& url, std::chrono::milliseconds timeout) {
   };
 
   stream.expires_after(timeout);
-  resolver.async_resolve(url.host, url.port, [&](const beast::error_code& ec, const tcp::resolver::results_type& results) {
-    if (ec) {
-      return fail("cannot resolve", ec);
-    }
-    stream.async_connect(results, [&](const beast::error_code& ec2, const tcp::endpoint&) {
-      if (ec2) {
-        return fail("cannot connect to", ec2);
-      }
-      bhttp::async_write(stream, request, [&](const beast::error_code& ec3, std::size_t) {
-        if (ec3) {
-          return fail("cannot send to", ec3);
+  resolver.async_resolve(
+      url.host, url.port, [&](const beast::error_code& ec, const tcp::resolver::results_type& results) {
+        if (ec) {
+          return fail("cannot resolve", ec);
         }
-        bhttp::async_read(stream, buffer, parser, [&](const beast::error_code& ec4, std::size_t) {
-          if (ec4) {
-            return fail("no valid answer from", ec4);
+        stream.async_connect(results, [&](const beast::error_code& ec2, const tcp::endpoint&) {
+          if (ec2) {
+            return fail("cannot connect to", ec2);
           }
-          done = true;
+          bhttp::async_write(stream, request, [&](const beast::error_code& ec3, std::size_t) {
+            if (ec3) {
+              return fail("cannot send to", ec3);
+            }
+            bhttp::async_read(stream, buffer, parser, [&](const beast::error_code& ec4, std::size_t) {
+              if (ec4) {
+                return fail("no valid answer from", ec4);
+              }
+              done = true;
+            });
+          });
         });
       });
-    });
-  });
   // One deadline for everything, name resolution included (the stream's own timer
   // covers only the socket operations).
   io.run_for(timeout);

@@ -58,11 +58,10 @@ void ShutdownSequence::on_signal(int signal) {
   }
   draining_ = true;
   signalled_at_ = std::chrono::steady_clock::now();
-  logger_.info("drain started: /ready answers 503",
-               {{"signal", signal_name(signal)},
-                {"drain_delay_s", seconds(drain_delay_)},
-                {"shutdown_timeout_s", seconds(deadline_)},
-                {"open_connections", hooks_.open_connections()}});
+  logger_.info("drain started: /ready answers 503", {{"signal", signal_name(signal)},
+                                                     {"drain_delay_s", seconds(drain_delay_)},
+                                                     {"shutdown_timeout_s", seconds(deadline_)},
+                                                     {"open_connections", hooks_.open_connections()}});
   hooks_.begin_drain();
 
   signals_.async_wait([this](const boost::system::error_code& ec, int next) {
@@ -97,8 +96,8 @@ void ShutdownSequence::poll_connections() {
     return;
   }
   if (hooks_.open_connections() == 0) {
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                            signalled_at_);
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - signalled_at_);
     logger_.info("drain complete: no connections left", {{"seconds_since_signal", seconds(took)}});
     finish(Outcome::kClean);
     return;

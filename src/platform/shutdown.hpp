@@ -26,11 +26,11 @@ namespace hello::platform {
 class ShutdownSequence {
  public:
   struct Hooks {
-    std::function<void()> begin_drain;       // /ready -> 503
+    std::function<void()> begin_drain;  // /ready -> 503
     std::function<void()> stop_accepting;
     std::function<std::size_t()> open_connections;
     std::function<void()> close_all;
-    std::function<void()> finished;          // stop the control loop
+    std::function<void()> finished;  // stop the control loop
   };
   enum class Outcome { kRunning, kClean, kDeadline, kSecondSignal };
 

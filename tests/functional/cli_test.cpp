@@ -14,17 +14,28 @@ using std::chrono::seconds;
 TEST(ConfigErrorTest, BadValueExitsTwoWithOneLineNamingIt) {
   const RunResult r = run_binary({"serve"}, {{"PORT", "http"}});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "hello-service: configuration error: PORT=\"http\" is not allowed: expected an integer from 0 to "
-                   "65535 (0: any free port)\n");
+  EXPECT_EQ(r.err,
+            "hello-service: configuration error: PORT=\"http\" is not allowed: expected an integer from 0 to "
+            "65535 (0: any free port)\n");
   EXPECT_EQ(r.out, "");
 }
 
 TEST(ConfigErrorTest, EveryValidatedVariableStopsStartUp) {
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"HOST", "nowhere"}, {"WORKERS", "0"}, {"LOG_LEVEL", "loud"}, {"LOG_FORMAT", "yaml"},
-           {"ACCESS_LOG", "sometimes"}, {"METRICS_ENABLED", "perhaps"}, {"MAX_HEADER_BYTES", "1"},
-           {"MAX_BODY_BYTES", "x"}, {"MAX_CONNECTIONS", "0"}, {"HEADER_TIMEOUT_S", "0"}, {"IDLE_TIMEOUT_S", "never"},
-           {"DRAIN_DELAY_S", "-1"}, {"SHUTDOWN_TIMEOUT_S", "1"}, {"EMF_INTERVAL_S", "0.1"}, {"APP_ENV", "a b"}}) {
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{{"HOST", "nowhere"},
+                                                                                    {"WORKERS", "0"},
+                                                                                    {"LOG_LEVEL", "loud"},
+                                                                                    {"LOG_FORMAT", "yaml"},
+                                                                                    {"ACCESS_LOG", "sometimes"},
+                                                                                    {"METRICS_ENABLED", "perhaps"},
+                                                                                    {"MAX_HEADER_BYTES", "1"},
+                                                                                    {"MAX_BODY_BYTES", "x"},
+                                                                                    {"MAX_CONNECTIONS", "0"},
+                                                                                    {"HEADER_TIMEOUT_S", "0"},
+                                                                                    {"IDLE_TIMEOUT_S", "never"},
+                                                                                    {"DRAIN_DELAY_S", "-1"},
+                                                                                    {"SHUTDOWN_TIMEOUT_S", "1"},
+                                                                                    {"EMF_INTERVAL_S", "0.1"},
+                                                                                    {"APP_ENV", "a b"}}) {
     const RunResult r = run_binary({"serve"}, {{name, value}});
     EXPECT_EQ(r.exit_code, 2) << name;
     EXPECT_NE(r.err.find(name + "=\"" + value + "\" is not allowed"), std::string::npos) << r.err;
@@ -41,10 +52,10 @@ TEST(ConfigErrorTest, PortInUseExitsOneWithTheReason) {
 TEST(HelpTest, ListsEverySettingWithItsDefault) {
   const RunResult r = run_binary({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* name : {"PORT", "HOST", "WORKERS", "APP_ENV", "LOG_LEVEL", "LOG_FORMAT", "ACCESS_LOG",
-                           "METRICS_ENABLED", "MAX_HEADER_BYTES", "MAX_BODY_BYTES", "MAX_CONNECTIONS",
-                           "HEADER_TIMEOUT_S", "IDLE_TIMEOUT_S", "DRAIN_DELAY_S", "SHUTDOWN_TIMEOUT_S",
-                           "EMF_INTERVAL_S"}) {
+  for (const char* name :
+       {"PORT", "HOST", "WORKERS", "APP_ENV", "LOG_LEVEL", "LOG_FORMAT", "ACCESS_LOG", "METRICS_ENABLED",
+        "MAX_HEADER_BYTES", "MAX_BODY_BYTES", "MAX_CONNECTIONS", "HEADER_TIMEOUT_S", "IDLE_TIMEOUT_S", "DRAIN_DELAY_S",
+        "SHUTDOWN_TIMEOUT_S", "EMF_INTERVAL_S"}) {
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
   }
   EXPECT_NE(r.out.find("healthcheck"), std::string::npos);
@@ -99,13 +110,14 @@ TEST(VerifyTest, PassesWithTheExpectedVersionAndFailsWithAnother) {
   const RunResult version = run_binary({"version"});
   const std::string v = version.out.substr(14, version.out.find(' ', 14) - 14);
 
-  RunResult r = run_binary({"verify", "--url", url, "--expect-version", v, "--consecutive", "3", "--interval-ms", "50"});
+  RunResult r =
+      run_binary({"verify", "--url", url, "--expect-version", v, "--consecutive", "3", "--interval-ms", "50"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.rfind("verify: PASS", 0), 0U) << r.out;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one verdict line";
 
-  r = run_binary({"verify", "--url", url + "/", "--expect-version", "9.9.9", "--deadline-s", "1", "--interval-ms",
-                  "100"});
+  r = run_binary(
+      {"verify", "--url", url + "/", "--expect-version", "9.9.9", "--deadline-s", "1", "--interval-ms", "100"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out.rfind("verify: FAIL", 0), 0U) << r.out;
   EXPECT_NE(r.out.find("expected 9.9.9"), std::string::npos) << r.out;
@@ -113,7 +125,8 @@ TEST(VerifyTest, PassesWithTheExpectedVersionAndFailsWithAnother) {
 
 TEST(VerifyTest, NothingListeningFailsByTheDeadline) {
   const auto started = std::chrono::steady_clock::now();
-  const RunResult r = run_binary({"verify", "--url", "http://127.0.0.1:9", "--deadline-s", "1", "--interval-ms", "200"});
+  const RunResult r =
+      run_binary({"verify", "--url", "http://127.0.0.1:9", "--deadline-s", "1", "--interval-ms", "200"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_LT(std::chrono::steady_clock::now() - started, seconds{4});
   EXPECT_NE(r.out.find("verify: FAIL"), std::string::npos);

@@ -18,8 +18,8 @@ using std::chrono::seconds;
 
 TEST(DrainTest, SigtermDuringLoadLosesNoRequestBeforeTheListenerCloses) {
   constexpr auto kDrainDelay = milliseconds{1500};
-  ServerProcess server({{"DRAIN_DELAY_S", "1.5"}, {"SHUTDOWN_TIMEOUT_S", "6"}, {"ACCESS_LOG", "off"},
-                        {"EMF_INTERVAL_S", "0"}});
+  ServerProcess server(
+      {{"DRAIN_DELAY_S", "1.5"}, {"SHUTDOWN_TIMEOUT_S", "6"}, {"ACCESS_LOG", "off"}, {"EMF_INTERVAL_S", "0"}});
   constexpr int kClients = 64;
   std::atomic<bool> stop{false};
   std::atomic<Clock::rep> signalled_at{0};
@@ -55,9 +55,9 @@ TEST(DrainTest, SigtermDuringLoadLosesNoRequestBeforeTheListenerCloses) {
           }
         } else {
           const auto sig = signalled_at.load();
-          const auto relative = sig == 0 ? milliseconds{-1}
-                                         : std::chrono::duration_cast<milliseconds>(
-                                               started - Clock::time_point(Clock::duration(sig)));
+          const auto relative =
+              sig == 0 ? milliseconds{-1}
+                       : std::chrono::duration_cast<milliseconds>(started - Clock::time_point(Clock::duration(sig)));
           std::lock_guard lock(failures_mutex);
           failures.push_back(relative);
           c.reset();
@@ -108,9 +108,10 @@ TEST(DrainTest, SigtermDuringLoadLosesNoRequestBeforeTheListenerCloses) {
     }
   }
   EXPECT_EQ(early_failures, 0) << "requests failed before the listener closed";
-  std::printf("drain under load: %ld ok (%ld after SIGTERM), %ld answered with Connection: close, "
-              "%zu failed after the listener closed, %ld connects refused after it\n",
-              ok.load(), ok_after_signal.load(), closing_answers.load(), failures.size(), refused_after_close.load());
+  std::printf(
+      "drain under load: %ld ok (%ld after SIGTERM), %ld answered with Connection: close, "
+      "%zu failed after the listener closed, %ld connects refused after it\n",
+      ok.load(), ok_after_signal.load(), closing_answers.load(), failures.size(), refused_after_close.load());
 
   // The log tells the story in order.
   const auto lines = server.stdout_lines();
@@ -122,8 +123,8 @@ TEST(DrainTest, SigtermDuringLoadLosesNoRequestBeforeTheListenerCloses) {
       }
     }
   }
-  EXPECT_EQ(story, (std::vector<std::string>{"drain started", "stopped accepting", "drain complete",
-                                             "\"msg\":\"stopped\""}));
+  EXPECT_EQ(story,
+            (std::vector<std::string>{"drain started", "stopped accepting", "drain complete", "\"msg\":\"stopped\""}));
 }
 
 TEST(DrainTest, RequestInProgressIsAnsweredWithConnectionClose) {
@@ -151,8 +152,8 @@ TEST(DrainTest, RequestInProgressIsAnsweredWithConnectionClose) {
 }
 
 TEST(DrainTest, DeadlineClosesWhatIsLeftAndExitsNonZero) {
-  ServerProcess server({{"DRAIN_DELAY_S", "0.2"}, {"SHUTDOWN_TIMEOUT_S", "1"}, {"HEADER_TIMEOUT_S", "60"},
-                        {"EMF_INTERVAL_S", "0"}});
+  ServerProcess server(
+      {{"DRAIN_DELAY_S", "0.2"}, {"SHUTDOWN_TIMEOUT_S", "1"}, {"HEADER_TIMEOUT_S", "60"}, {"EMF_INTERVAL_S", "0"}});
   Connection stuck(server.port());
   ASSERT_TRUE(stuck.send("GET /health HTTP/1.1\r\n"));  // never finished
   std::this_thread::sleep_for(milliseconds{100});

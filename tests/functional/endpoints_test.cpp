@@ -6,9 +6,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <nlohmann/json.hpp>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
@@ -96,10 +96,10 @@ TEST_F(EndpointsTest, MetricsArePrometheusText) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_EQ(r.header("cache-control"), "no-store");
-  for (const char* name : {"http_requests_total{route=\"/health\",method=\"GET\",code=\"200\"}",
-                           "http_request_duration_seconds_bucket", "http_requests_in_flight", "http_connections_open",
-                           "hello_build_info{", "process_start_time_seconds", "process_resident_memory_bytes",
-                           "process_cpu_seconds_total"}) {
+  for (const char* name :
+       {"http_requests_total{route=\"/health\",method=\"GET\",code=\"200\"}", "http_request_duration_seconds_bucket",
+        "http_requests_in_flight", "http_connections_open", "hello_build_info{", "process_start_time_seconds",
+        "process_resident_memory_bytes", "process_cpu_seconds_total"}) {
     EXPECT_NE(r.body.find(name), std::string::npos) << name;
   }
   // The scrape itself is in flight while it is rendered.
@@ -152,8 +152,9 @@ TEST_F(EndpointsTest, RequestIdIsEchoedOrTakenFromTheTraceIdOrGenerated) {
 }
 
 TEST_F(EndpointsTest, AccessLogLineCarriesTheRequest) {
-  get("/health?probe=access-log", "X-Request-Id: access-log-probe\r\nUser-Agent: probe/1.0\r\n"
-                                  "X-Forwarded-For: 198.51.100.1, 203.0.113.9\r\n");
+  get("/health?probe=access-log",
+      "X-Request-Id: access-log-probe\r\nUser-Agent: probe/1.0\r\n"
+      "X-Forwarded-For: 198.51.100.1, 203.0.113.9\r\n");
   const auto line = server->wait_for_line("access-log-probe", seconds{5});
   ASSERT_TRUE(line.has_value());
   const auto j = nlohmann::json::parse(*line);
@@ -173,8 +174,8 @@ TEST_F(EndpointsTest, StartupLineHasTheEffectiveConfiguration) {
   ASSERT_TRUE(line.has_value());
   const auto j = nlohmann::json::parse(*line);
   for (const char* key : {"host", "port", "workers", "environment", "log_level", "access_log", "max_header_bytes",
-                          "max_body_bytes", "max_connections", "header_timeout_s", "idle_timeout_s",
-                          "drain_delay_s", "shutdown_timeout_s", "emf_interval_s", "version"}) {
+                          "max_body_bytes", "max_connections", "header_timeout_s", "idle_timeout_s", "drain_delay_s",
+                          "shutdown_timeout_s", "emf_interval_s", "version"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
 }
@@ -209,8 +210,9 @@ class FakeMetadataEndpoint {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 16);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0) {
+      throw std::runtime_error("cannot listen on loopback");
+    }
     socklen_t len = sizeof addr;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
     port_ = ntohs(addr.sin_port);
@@ -246,8 +248,9 @@ class FakeMetadataEndpoint {
           task ? R"({"Cluster":"hello-test","TaskARN":"arn:aws:ecs:us-east-1:123456789012:task/hello-test/abc",)"
                  R"("Family":"hello-service","Revision":"7","AvailabilityZone":"us-east-1a","LaunchType":"FARGATE"})"
                : R"({"Name":"hello-service","Image":"repo/hello-service:1","ImageID":"sha256:feedface"})";
-      const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                                   std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+      const std::string response =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+          "\r\nConnection: close\r\n\r\n" + body;
       ::send(c, response.data(), response.size(), MSG_NOSIGNAL);
       ::close(c);
     }

@@ -6,11 +6,11 @@
 #include <cstring>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 extern char** environ;
 

@@ -82,7 +82,7 @@ TEST(ConfigTest, ReadsEverySetting) {
                                      {"SHUTDOWN_TIMEOUT_S", "1.25"},
                                      {"EMF_INTERVAL_S", "0"},
                                      {"ECS_CONTAINER_METADATA_URI_V4", "http://169.254.170.2/v4/abc"}}),
-                          1);
+                             1);
   ASSERT_TRUE(r.ok()) << r.error();
   const Config& c = r.value();
   EXPECT_EQ(c.port, 8080);
@@ -152,27 +152,24 @@ TEST_P(BadValueTest, IsRefusedWithAMessageNamingIt) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryKind, BadValueTest,
-    ::testing::Values(Bad{"PORT", "abc", "integer from 0 to 65535"}, Bad{"PORT", "65536", "0 to 65535"},
-                      Bad{"PORT", "-1", "0 to 65535"}, Bad{"PORT", "", "0 to 65535"},
-                      Bad{"PORT", "80x", "0 to 65535"}, Bad{"PORT", " 80", "0 to 65535"},
-                      Bad{"HOST", "localhost", "IPv4 or IPv6"}, Bad{"HOST", "999.1.1.1", "IPv4 or IPv6"},
-                      Bad{"WORKERS", "0", "auto, or an integer from 1 to 256"}, Bad{"WORKERS", "many", "1 to 256"},
-                      Bad{"WORKERS", "257", "1 to 256"}, Bad{"APP_ENV", "", "1 to 64 characters"},
-                      Bad{"APP_ENV", "prod uction", "1 to 64 characters"}, Bad{"APP_ENV", "a\"b", "A-Z"},
-                      Bad{"LOG_LEVEL", "verbose", "debug, info, warn or error"},
-                      Bad{"LOG_LEVEL", "INFO", "debug, info, warn or error"}, Bad{"LOG_FORMAT", "xml", "json or text"},
-                      Bad{"ACCESS_LOG", "maybe", "on or off"}, Bad{"METRICS_ENABLED", "2", "true or false"},
-                      Bad{"MAX_HEADER_BYTES", "100", "1024 to 1048576"},
-                      Bad{"MAX_HEADER_BYTES", "1e6", "1024 to 1048576"},
-                      Bad{"MAX_TARGET_BYTES", "20000", "at most MAX_HEADER_BYTES"},
-                      Bad{"MAX_BODY_BYTES", "2000000000", "0 to 1073741824"},
-                      Bad{"MAX_CONNECTIONS", "0", "1 to 1000000"},
-                      Bad{"MAX_REQUESTS_PER_CONNECTION", "-5", "0 to 1000000000"},
-                      Bad{"HEADER_TIMEOUT_S", "0", "0.05 to 3600"}, Bad{"HEADER_TIMEOUT_S", "ten", "0.05 to 3600"},
-                      Bad{"HEADER_TIMEOUT_S", "nan", "0.05 to 3600"}, Bad{"HEADER_TIMEOUT_S", "inf", "0.05 to 3600"},
-                      Bad{"IDLE_TIMEOUT_S", "-1", "0.05 to 3600"}, Bad{"DRAIN_DELAY_S", "4000", "0 to 3600"},
-                      Bad{"SHUTDOWN_TIMEOUT_S", "5", "more than DRAIN_DELAY_S (10 s)"},
-                      Bad{"EMF_INTERVAL_S", "0.5", "0 (off) or seconds from 1 to 3600"}),
+    ::testing::Values(
+        Bad{"PORT", "abc", "integer from 0 to 65535"}, Bad{"PORT", "65536", "0 to 65535"},
+        Bad{"PORT", "-1", "0 to 65535"}, Bad{"PORT", "", "0 to 65535"}, Bad{"PORT", "80x", "0 to 65535"},
+        Bad{"PORT", " 80", "0 to 65535"}, Bad{"HOST", "localhost", "IPv4 or IPv6"},
+        Bad{"HOST", "999.1.1.1", "IPv4 or IPv6"}, Bad{"WORKERS", "0", "auto, or an integer from 1 to 256"},
+        Bad{"WORKERS", "many", "1 to 256"}, Bad{"WORKERS", "257", "1 to 256"}, Bad{"APP_ENV", "", "1 to 64 characters"},
+        Bad{"APP_ENV", "prod uction", "1 to 64 characters"}, Bad{"APP_ENV", "a\"b", "A-Z"},
+        Bad{"LOG_LEVEL", "verbose", "debug, info, warn or error"},
+        Bad{"LOG_LEVEL", "INFO", "debug, info, warn or error"}, Bad{"LOG_FORMAT", "xml", "json or text"},
+        Bad{"ACCESS_LOG", "maybe", "on or off"}, Bad{"METRICS_ENABLED", "2", "true or false"},
+        Bad{"MAX_HEADER_BYTES", "100", "1024 to 1048576"}, Bad{"MAX_HEADER_BYTES", "1e6", "1024 to 1048576"},
+        Bad{"MAX_TARGET_BYTES", "20000", "at most MAX_HEADER_BYTES"},
+        Bad{"MAX_BODY_BYTES", "2000000000", "0 to 1073741824"}, Bad{"MAX_CONNECTIONS", "0", "1 to 1000000"},
+        Bad{"MAX_REQUESTS_PER_CONNECTION", "-5", "0 to 1000000000"}, Bad{"HEADER_TIMEOUT_S", "0", "0.05 to 3600"},
+        Bad{"HEADER_TIMEOUT_S", "ten", "0.05 to 3600"}, Bad{"HEADER_TIMEOUT_S", "nan", "0.05 to 3600"},
+        Bad{"HEADER_TIMEOUT_S", "inf", "0.05 to 3600"}, Bad{"IDLE_TIMEOUT_S", "-1", "0.05 to 3600"},
+        Bad{"DRAIN_DELAY_S", "4000", "0 to 3600"}, Bad{"SHUTDOWN_TIMEOUT_S", "5", "more than DRAIN_DELAY_S (10 s)"},
+        Bad{"EMF_INTERVAL_S", "0.5", "0 (off) or seconds from 1 to 3600"}),
     [](const ::testing::TestParamInfo<Bad>& param_info) {
       return std::to_string(param_info.index) + "_" + param_info.param.variable;
     });

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include "observability/access_log.hpp"
 #include "observability/json.hpp"
@@ -30,9 +30,9 @@ TEST(JsonStringTest, ValidUtf8PassesInvalidBytesAreReplaced) {
   EXPECT_EQ(json_quoted("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
   EXPECT_EQ(json_quoted("\xe2\x82\xac"), "\"\xe2\x82\xac\"");
   EXPECT_EQ(json_quoted("bad\xff"), R"("bad\ufffd")");
-  EXPECT_EQ(json_quoted("\xc0\xaf"), R"("\ufffd\ufffd")");        // overlong
+  EXPECT_EQ(json_quoted("\xc0\xaf"), R"("\ufffd\ufffd")");            // overlong
   EXPECT_EQ(json_quoted("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // surrogate
-  EXPECT_EQ(json_quoted("\xe2\x82"), R"("\ufffd\ufffd")");        // truncated
+  EXPECT_EQ(json_quoted("\xe2\x82"), R"("\ufffd\ufffd")");            // truncated
 }
 
 TEST(JsonStringTest, EveryByteStringGivesValidJson) {

@@ -30,7 +30,8 @@ struct RecordingObserver : Observer {
 class ProtocolTest : public ::testing::Test {
  protected:
   ProtocolTest() {
-    router.get("/health", [](const Request&) { return Response(200, R"({"status":"healthy"})"); }, true);
+    router.get(
+        "/health", [](const Request&) { return Response(200, R"({"status":"healthy"})"); }, true);
     router.get("/echo", [](const Request& r) { return Response::owned(200, std::string(r.target)); });
     router.get("/throw", [](const Request&) -> Response { throw std::runtime_error("bug"); });
     limits.max_header_bytes = 1024;
@@ -165,8 +166,9 @@ TEST_F(ProtocolTest, MaxRequestsPerConnectionEndsTheConnection) {
 
 TEST_F(ProtocolTest, RequestIdIsEchoedElseTraceIdElseGenerated) {
   Protocol p(worker, "peer");
-  std::string out = feed(p, "GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc-123\r\n"
-                            "X-Amzn-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793\r\n\r\n");
+  std::string out = feed(p,
+                         "GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc-123\r\n"
+                         "X-Amzn-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793\r\n\r\n");
   EXPECT_NE(out.find("X-Request-Id: abc-123\r\n"), std::string::npos);
   out = feed(p, "GET /health HTTP/1.1\r\nHost: x\r\nX-Amzn-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793\r\n\r\n");
   EXPECT_NE(out.find("X-Request-Id: Root=1-5759e988-bd862e3fe1be46a994272793\r\n"), std::string::npos);
@@ -292,20 +294,28 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"no_host", "GET /health HTTP/1.1\r\n\r\n", 400},
         Refusal{"two_hosts", "GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
         Refusal{"relative_target", "GET health HTTP/1.1\r\nHost: x\r\n\r\n", 400},
-        Refusal{"cl_and_te", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-        Refusal{"te_and_cl", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400},
-        Refusal{"two_different_lengths", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400},
+        Refusal{"cl_and_te", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+                400},
+        Refusal{"te_and_cl", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+                400},
+        Refusal{"two_different_lengths",
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400},
         Refusal{"length_list_differs", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 4\r\n\r\nabcd", 400},
         Refusal{"bad_length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400},
         Refusal{"unknown_coding", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400},
         Refusal{"coding_list", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400},
-        Refusal{"te_twice", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-        Refusal{"gzip_then_length", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nContent-Length: 1\r\n\r\na", 400},
-        Refusal{"bad_chunk_size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400},
-        Refusal{"chunk_overrun", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n", 400},
+        Refusal{"te_twice",
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+        Refusal{"gzip_then_length",
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nContent-Length: 1\r\n\r\na", 400},
+        Refusal{"bad_chunk_size",
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400},
+        Refusal{"chunk_overrun",
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n", 400},
         Refusal{"header_too_large", "GET / HTTP/1.1\r\nHost: x\r\n" + kBigHeader + "\r\n", 431},
         Refusal{"target_too_long", "GET /" + std::string(300, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
-        Refusal{"target_longer_than_header_limit", "GET /" + std::string(3000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
+        Refusal{"target_longer_than_header_limit", "GET /" + std::string(3000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+                414},
         Refusal{"body_too_large", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n", 413},
         Refusal{"chunked_body_too_large",
                 "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" + std::string(64, 'a') +

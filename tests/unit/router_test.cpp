@@ -17,7 +17,8 @@ class RouterTest : public ::testing::Test {
  protected:
   RouterTest() {
     router.get("/", [](const Request&) { return Response(200, "root"); });
-    router.get("/health", [](const Request&) { return Response(200, "ok"); }, true);
+    router.get(
+        "/health", [](const Request&) { return Response(200, "ok"); }, true);
     router.set_not_found([](const Request&) { return Response(404, R"({"error":"not found"})"); });
   }
   Router router;
@@ -58,8 +59,8 @@ TEST_F(RouterTest, OptionsAsteriskAsksAboutTheServer) {
 }
 
 TEST_F(RouterTest, OtherMethodsAre405WithAllow) {
-  for (const Method m : {Method::kPost, Method::kPut, Method::kDelete, Method::kPatch, Method::kTrace,
-                         Method::kConnect, Method::kOther}) {
+  for (const Method m : {Method::kPost, Method::kPut, Method::kDelete, Method::kPatch, Method::kTrace, Method::kConnect,
+                         Method::kOther}) {
     const auto r = router.route(request(m, "/health"));
     EXPECT_EQ(r.response.status(), 405) << method_name(m);
     EXPECT_EQ(r.response.allow(), "GET, HEAD, OPTIONS");
