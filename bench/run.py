@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: hello-service, nginx and the seed's Flask/gunicorn stack.
+
+Every server answers GET /health on 127.0.0.1, pinned to CPU 0; wrk runs pinned to
+CPU 1. For 1, 64 and 256 connections it records requests/s, p50 and p99 latency and the
+server's CPU time per request (from /proc, whole process tree); it records resident
+memory idle and after load, the time from exec to the first 200, and the 64-connection
+case again with the server held to 0.25 vCPU (a CFS quota of 25 ms per 100 ms, as on a
+Fargate task of that size). Results go to build/bench/results.json and into the
+"The service against nginx" section of docs/OPTIMIZATION.md.
+
+Usage: bench/run.py [--duration S] [--no-docs]
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SERVICE = os.path.join(ROOT, "build", "release", "src", "hello-service")
+SEED_DIR = os.path.join(ROOT, "bench", "seed")
+DOC = os.path.join(ROOT, "docs", "OPTIMIZATION.md")
+SECTION = "## The service against nginx and the seed's Flask stack"
+SERVER_CPU = "0"
+CLIENT_CPU = "1"
+CONNECTIONS = (1, 64, 256)
+QUOTA_US, PERIOD_US = 25000, 100000
+
+
+def log(message):
+    print(f"==> {message}", flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_status(port, path="/health", timeout=0.5):
+    """One GET; returns the status code or None."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
+            data = s.recv(64)
+            match = re.match(rb"HTTP/1\.[01] (\d{3})", data)
+            return int(match.group(1)) if match else None
+    except OSError:
+        return None
+
+
+def tree(pid):
+    """The pid and all its descendants."""
+    pids = [pid]
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except OSError:
+            continue
+    i = 0
+    while i < len(pids):
+        pids.extend(children.get(pids[i], []))
+        i += 1
+    return pids
+
+
+def cpu_seconds(pid):
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            pass
+    return total / ticks
+
+
+def rss_kib(pid):
+    total = 0
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+class Quota:
+    """A CPU cgroup holding a server to 0.25 vCPU (cgroup v1 cpu controller or v2)."""
+
+    def __init__(self, name):
+        self.v1 = "/sys/fs/cgroup/cpu"
+        if os.path.exists(os.path.join(self.v1, "cpu.cfs_quota_us")):
+            self.path = os.path.join(self.v1, name)
+            os.makedirs(self.path, exist_ok=True)
+            self._write("cpu.cfs_period_us", PERIOD_US)
+            self._write("cpu.cfs_quota_us", QUOTA_US)
+        elif os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+            self.path = os.path.join("/sys/fs/cgroup", name)
+            os.makedirs(self.path, exist_ok=True)
+            self._write("cpu.max", f"{QUOTA_US} {PERIOD_US}")
+        else:
+            raise RuntimeError("no CPU cgroup controller found")
+
+    def _write(self, name, value):
+        with open(os.path.join(self.path, name), "w") as f:
+            f.write(str(value))
+
+    def wrap(self, argv):
+        """A command that joins the cgroup, then execs argv."""
+        procs = os.path.join(self.path, "cgroup.procs")
+        return ["sh", "-c", f'echo $$ > {procs} && exec "$@"', "sh"] + argv
+
+    def remove(self):
+        for _ in range(50):
+            try:
+                os.rmdir(self.path)
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
+class Server:
+    def __init__(self, name, work):
+        self.name = name
+        self.work = work
+        self.port = free_port()
+        self.proc = None
+
+    def command(self):
+        raise NotImplementedError
+
+    def env(self):
+        return dict(os.environ)
+
+    def start(self, quota=None):
+        argv = ["taskset", "-c", SERVER_CPU] + self.command()
+        if quota:
+            argv = quota.wrap(argv)
+        out = open(os.path.join(self.work, f"{self.name}.out"), "ab")
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=self.env(),
+                                     start_new_session=True)
+        deadline = started + 20
+        while time.perf_counter() < deadline:
+            if get_status(self.port, timeout=0.2) == 200:
+                return time.perf_counter() - started
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.0002)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer 200 on /health (see {self.work}/{self.name}.out)")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
+
+
+class HelloService(Server):
+    def command(self):
+        return [SERVICE]
+
+    def env(self):
+        # Production defaults (access log on), one worker thread like a 0.25 vCPU task;
+        # the metadata endpoint is absent, as off ECS.
+        env = {k: v for k, v in os.environ.items() if k != "ECS_CONTAINER_METADATA_URI_V4"}
+        env.update({"PORT": str(self.port), "HOST": "127.0.0.1", "WORKERS": "1", "DRAIN_DELAY_S": "0"})
+        return env
+
+
+class Nginx(Server):
+    def command(self):
+        conf = os.path.join(self.work, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""worker_processes 1;
+pid {self.work}/nginx.pid;
+error_log {self.work}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log {self.work}/nginx-access.log;
+  # As long-lived as hello-service's connections, so both do the same work per request.
+  keepalive_requests 1000000;
+  keepalive_timeout 75s;
+  client_body_temp_path {self.work}/nginx-body;
+  proxy_temp_path {self.work}/nginx-proxy;
+  fastcgi_temp_path {self.work}/nginx-fastcgi;
+  uwsgi_temp_path {self.work}/nginx-uwsgi;
+  scgi_temp_path {self.work}/nginx-scgi;
+  server {{
+    listen 127.0.0.1:{self.port};
+    location = /health {{
+      default_type application/json;
+      return 200 '{{"status":"healthy"}}';
+    }}
+  }}
+}}
+""")
+        return ["nginx", "-c", conf, "-p", self.work, "-g", "daemon off;"]
+
+
+class Seed(Server):
+    def command(self):
+        return ["gunicorn", "--chdir", SEED_DIR, "--bind", f"127.0.0.1:{self.port}", "--workers", "2", "app:app"]
+
+
+def wrk(port, connections, duration):
+    argv = ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
+            "--latency", f"http://127.0.0.1:{port}/health"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+
+    def seconds(text):
+        value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+        return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = 0
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(x) for x in m.groups())
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(m.group(1))
+    return {
+        "requests": requests,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": seconds(re.search(r"50%\s+(\S+)", out).group(1)) * 1e3,
+        "p99_ms": seconds(re.search(r"99%\s+(\S+)", out).group(1)) * 1e3,
+        "errors": errors,
+    }
+
+
+def measure(server, duration, starts):
+    result = {"name": server.name}
+    # Exec to first 200: the median of several cold starts.
+    times = []
+    for _ in range(starts):
+        times.append(server.start())
+        server.stop()
+    times.sort()
+    result["first_200_ms"] = times[len(times) // 2] * 1e3
+    server.start()
+    time.sleep(1.0)
+    result["rss_idle_kib"] = rss_kib(server.proc.pid)
+    result["load"] = {}
+    for connections in CONNECTIONS:
+        wrk(server.port, connections, 1)  # warm-up
+        before = cpu_seconds(server.proc.pid)
+        run = wrk(server.port, connections, duration)
+        used = cpu_seconds(server.proc.pid) - before
+        run["cpu_us_per_request"] = used / max(run["requests"], 1) * 1e6
+        result["load"][str(connections)] = run
+        log(f"{server.name:14} c={connections:<4} {run['rps']:>10.0f} req/s  p50 {run['p50_ms']:.3f} ms  "
+            f"p99 {run['p99_ms']:.3f} ms  {run['cpu_us_per_request']:.1f} us CPU/req  errors {run['errors']}")
+    result["rss_loaded_kib"] = rss_kib(server.proc.pid)
+    server.stop()
+    return result
+
+
+def measure_quota(server, duration):
+    quota = Quota(f"hello-bench-{server.name}")
+    try:
+        server.start(quota)
+        wrk(server.port, 64, 1)
+        run = wrk(server.port, 64, duration)
+        log(f"{server.name:14} 0.25 vCPU c=64 {run['rps']:>8.0f} req/s  p99 {run['p99_ms']:.3f} ms  "
+            f"errors {run['errors']}")
+        return run
+    finally:
+        server.stop()
+        quota.remove()
+
+
+def machine():
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    debian = open("/etc/debian_version").read().strip() if os.path.exists("/etc/debian_version") else "?"
+    versions = {
+        "nginx": subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip(),
+        "gunicorn": subprocess.run(["gunicorn", "--version"], capture_output=True, text=True).stdout.strip(),
+        "hello-service": subprocess.run([SERVICE, "version"], capture_output=True, text=True).stdout.strip(),
+    }
+    return {"cpu": model, "cores": os.cpu_count(), "kernel": platform.release(), "debian": debian,
+            "versions": versions}
+
+
+def verdicts(results):
+    s, n, f = results["hello-service"], results["nginx"], results["seed"]
+    rows = []
+
+    def row(target, value, goal, ok):
+        rows.append((target, value, goal, "met" if ok else "MISSED"))
+
+    s_cpu, n_cpu = s["load"]["64"]["cpu_us_per_request"], n["load"]["64"]["cpu_us_per_request"]
+    row("server CPU per request at 64 connections", f"{s_cpu:.1f} us (nginx {n_cpu:.1f} us, ratio {s_cpu / n_cpu:.2f})",
+        "<= nginx", s_cpu <= n_cpu)
+    s_p99, n_p99 = s["load"]["64"]["p99_ms"], n["load"]["64"]["p99_ms"]
+    row("p99 latency at 64 connections", f"{s_p99:.3f} ms (nginx {n_p99:.3f} ms)", "<= nginx", s_p99 <= n_p99)
+    row("resident memory idle", f"{s['rss_idle_kib'] / 1024:.2f} MiB", "<= 4 MiB", s["rss_idle_kib"] <= 4096)
+    row("exec to first 200", f"{s['first_200_ms']:.1f} ms", "<= 10 ms", s["first_200_ms"] <= 10)
+    sq, nq, fq = s["quota"]["rps"], n["quota"]["rps"], f["quota"]["rps"]
+    row("req/s at 0.25 vCPU, 64 connections", f"{sq:.0f} (nginx {nq:.0f}, ratio {sq / nq:.2f})", ">= nginx", sq >= nq)
+    row("req/s at 0.25 vCPU vs the seed stack", f"{sq / max(fq, 1e-9):.0f}x ({fq:.0f} req/s)", ">= 30x",
+        sq >= 30 * fq)
+    return rows
+
+
+def markdown(results, rows, meta, command):
+    names = ["hello-service", "nginx", "seed"]
+    label = {"hello-service": "hello-service", "nginx": "nginx, 1 worker", "seed": "seed: Flask + gunicorn (2 sync)"}
+    out = [SECTION, "",
+           f"Measured by `{command}` on {meta['date']}: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
+           f"Linux {meta['machine']['kernel']}, Debian {meta['machine']['debian']}; "
+           f"{meta['machine']['versions']['nginx']}; gunicorn {meta['machine']['versions']['gunicorn']}; "
+           f"`{meta['machine']['versions']['hello-service']}`. Server pinned to CPU {SERVER_CPU}, wrk (1 thread) to "
+           f"CPU {CLIENT_CPU}, `GET /health` on 127.0.0.1, {meta['duration']} s per run after a 1 s warm-up. "
+           "hello-service runs with its production defaults (JSON access log on, to a file); nginx with its access "
+           "log on (to a file) and `keepalive_requests` raised so that neither server reconnects during a run; the "
+           "seed as it describes itself (2 sync workers, no access log). CPU per request is user + system time of "
+           "the server's whole process tree divided by the requests wrk completed.", "",
+           "| server | connections | req/s | p50 ms | p99 ms | server CPU per request | errors |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for name in names:
+        for c in CONNECTIONS:
+            r = results[name]["load"][str(c)]
+            out.append(f"| {label[name]} | {c} | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | "
+                       f"{r['cpu_us_per_request']:.1f} us | {r['errors']} |")
+    out += ["", "| server | resident memory idle | after load | exec to first 200 | req/s at 0.25 vCPU (c=64) | "
+                "p99 at 0.25 vCPU |", "|---|---:|---:|---:|---:|---:|"]
+    for name in names:
+        r = results[name]
+        out.append(f"| {label[name]} | {r['rss_idle_kib'] / 1024:.1f} MiB | {r['rss_loaded_kib'] / 1024:.1f} MiB | "
+                   f"{r['first_200_ms']:.1f} ms | {r['quota']['rps']:.0f} | {r['quota']['p99_ms']:.1f} ms |")
+    out += ["", "Targets (hello-service, production defaults):", "", "| target | measured | goal | verdict |",
+            "|---|---|---|---|"]
+    out += [f"| {t} | {v} | {g} | {ok} |" for t, v, g, ok in rows]
+    out += ["", "The raw figures of this run are in `build/bench/results.json`.", ""]
+    return "\n".join(out)
+
+
+def write_doc(section_text):
+    text = open(DOC).read() if os.path.exists(DOC) else "# Optimization\n\n"
+    start = text.find(SECTION)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section_text
+    else:
+        end = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + section_text + (text[end + 1:] if end >= 0 else "")
+    with open(DOC, "w") as f:
+        f.write(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run (default 8)")
+    parser.add_argument("--starts", type=int, default=7, help="cold starts for exec-to-first-200 (default 7)")
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/OPTIMIZATION.md")
+    args = parser.parse_args()
+
+    if os.cpu_count() < 2:
+        sys.exit("error: the benchmark needs 2 CPUs (server on one, load generator on the other)")
+    for tool in ("wrk", "nginx", "gunicorn", "taskset"):
+        if not shutil.which(tool):
+            sys.exit(f"error: {tool} not found (bench/run.sh installs it)")
+    if not os.access(SERVICE, os.X_OK):
+        sys.exit(f"error: {SERVICE} missing: run `make build` first")
+
+    work = tempfile.mkdtemp(prefix="hello-bench-")
+    results = {}
+    servers = [HelloService("hello-service", work), Nginx("nginx", work), Seed("seed", work)]
+    try:
+        for server in servers:
+            log(f"{server.name}: cold starts, memory, load at {', '.join(map(str, CONNECTIONS))} connections")
+            results[server.name] = measure(server, args.duration, args.starts if server.name != "seed" else 3)
+        for server in servers:
+            results[server.name]["quota"] = measure_quota(server, args.duration)
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "duration": args.duration}
+    rows = verdicts(results)
+    os.makedirs(os.path.join(ROOT, "build", "bench"), exist_ok=True)
+    with open(os.path.join(ROOT, "build", "bench", "results.json"), "w") as f:
+        json.dump({"meta": meta, "results": results, "targets": rows}, f, indent=2)
+    command = "make bench"
+    section = markdown(results, rows, meta, command)
+    print()
+    print(section)
+    if not args.no_docs:
+        write_doc(section)
+        log(f"wrote the figures to {os.path.relpath(DOC, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
