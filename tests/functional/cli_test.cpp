@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
@@ -60,6 +63,27 @@ TEST(HelpTest, ListsEverySettingWithItsDefault) {
   }
   EXPECT_NE(r.out.find("healthcheck"), std::string::npos);
   EXPECT_NE(r.out.find("verify"), std::string::npos);
+}
+
+TEST(HelpTest, TheReadmeDocumentsEverySettingWithTheSameDefault) {
+  // --help prints the settings table of the code; the README's must say the same.
+  std::ifstream readme(std::string(HELLO_SOURCE_DIR) + "/README.md");
+  ASSERT_TRUE(readme.good());
+  const std::string text((std::istreambuf_iterator<char>(readme)), std::istreambuf_iterator<char>());
+  const RunResult help = run_binary({"--help"});
+  std::istringstream lines(help.out);
+  int settings = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string name, word, value;
+    if (!(words >> name >> word >> value) || word != "default") {
+      continue;
+    }
+    ++settings;
+    EXPECT_NE(text.find("| `" + name + "` | " + value + " |"), std::string::npos)
+        << name << " (default " << value << ") is missing from the README's configuration table";
+  }
+  EXPECT_GE(settings, 18);
 }
 
 TEST(HelpTest, UnknownCommandIsAUsageError) {
