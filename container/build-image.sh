@@ -72,6 +72,12 @@ build_args=(
   --build-arg "CREATED=$CREATED" --build-arg "FAULT=$FAULT" --build-arg "SOURCE=$SOURCE"
   --platform "$PLATFORM" --tag "$TAG" --file Dockerfile
 )
+# The Dockerfile sets these labels from the same arguments; they are given again here
+# because Buildah (1.28 and later) reuses a cached LABEL step even when the argument in
+# it changed, which would leave a new image with an old version's labels.
+for label in version=$VERSION revision=$REVISION created=$CREATED source=$SOURCE; do
+  build_args+=(--label "org.opencontainers.image.$label")
+done
 [ "$ENGINE" = podman ] && build_args+=(--format docker)
 [ "${NO_CACHE:-0}" = 1 ] && build_args+=(--no-cache)
 
