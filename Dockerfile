@@ -46,6 +46,8 @@ ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
 ARG CREATED=unknown
 ARG SOURCE=unknown
+# `make image` passes the same labels with --label too: Buildah reuses a cached LABEL step
+# even when an argument in it changed.
 LABEL org.opencontainers.image.title="hello-service" \
       org.opencontainers.image.description="hello-service: a C++20 HTTP service in one static binary" \
       org.opencontainers.image.version="${VERSION}" \
