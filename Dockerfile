@@ -26,14 +26,27 @@ COPY CMakeLists.txt CMakePresets.json ./
 COPY cmake/ cmake/
 COPY src/ src/
 # Build identity (there is no .git in the context). Declared after the slow steps: a new
-# version reruns only the step below, and its cache mount keeps the build directory, so
-# only the build-identity translation unit recompiles before the link.
+# version reruns only the step below, whose cache mount keeps the build directory, so only
+# the build-identity translation unit recompiles before the link (a few seconds).
 ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
 ARG CREATED=unknown
 ARG FAULT=
-RUN --mount=type=cache,id=hello-service-build,target=/src/build \
-    cmake --preset release -DHELLO_BUILD_TESTS=OFF \
+# Ninja decides what to rebuild from file times, and a COPY step taken from the layer
+# cache brings back old times: after a source is edited and then reverted, the reverted
+# file would look older than the object built from the edit, which would then be linked.
+# So the sources are mirrored into the cache mount, and only a file whose content changed
+# is copied (and so gets a new time); files gone from the context are removed.
+RUN --mount=type=cache,id=hello-service-build,target=/cache \
+    mkdir -p /cache/src \
+ && find . -type f | while read -r f; do \
+      cmp -s "$f" "/cache/src/$f" || { mkdir -p "/cache/src/${f%/*}" && cp "$f" "/cache/src/$f"; }; \
+    done \
+ && cd /cache/src \
+ && find . -path ./build -prune -o -type f -print | while read -r f; do \
+      [ -e "/src/$f" ] || rm -f "$f"; \
+    done \
+ && cmake --preset release -DHELLO_BUILD_TESTS=OFF \
       "-DHELLO_VERSION=${VERSION}" "-DHELLO_GIT_SHA=${REVISION}" \
       "-DHELLO_BUILD_TIME=${CREATED}" "-DHELLO_FAULT=${FAULT}" >/dev/null \
  && cmake --build --preset release \
