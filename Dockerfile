@@ -37,7 +37,7 @@ ARG FAULT=
 # file would look older than the object built from the edit, which would then be linked.
 # So the sources are mirrored into the cache mount, and only a file whose content changed
 # is copied (and so gets a new time); files gone from the context are removed.
-RUN --mount=type=cache,id=hello-service-build,target=/cache \
+RUN --mount=type=cache,id=hello-service-build,target=/cache,sharing=locked \
     mkdir -p /cache/src \
  && find . -type f | while read -r f; do \
       cmp -s "$f" "/cache/src/$f" || { mkdir -p "/cache/src/${f%/*}" && cp "$f" "/cache/src/$f"; }; \

@@ -11,7 +11,7 @@ set -euo pipefail
 
 binary=${1:-$HELLO_ROOT/build/release-arm64/src/hello-service}
 [ -x "$binary" ] || die "no arm64 binary at $binary (make build-arm64 builds it)"
-"$HELLO_ROOT/tools/ensure-packages" qemu-user-static binutils curl
+"$HELLO_ROOT/tools/ensure-packages" qemu-user-static binutils curl python3
 qemu=$(command -v qemu-aarch64-static) || die "qemu-aarch64-static not found (Debian package qemu-user-static)"
 
 failures=0
