@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Functional smoke test of the cross-compiled arm64 binary under qemu-user, on
+# 127.0.0.1: it is an aarch64 static executable; it serves /health and /info; its own
+# healthcheck subcommand passes; SIGTERM turns /ready to 503 and then ends the process
+# with exit code 0 before the drain deadline.
+#
+#   container/arm64-smoke.sh [BINARY]   (default build/release-arm64/src/hello-service)
+set -euo pipefail
+# shellcheck source=container/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+binary=${1:-$HELLO_ROOT/build/release-arm64/src/hello-service}
+[ -x "$binary" ] || die "no arm64 binary at $binary (make build-arm64 builds it)"
+"$HELLO_ROOT/tools/ensure-packages" qemu-user-static binutils curl python3
+qemu=$(command -v qemu-aarch64-static) || die "qemu-aarch64-static not found (Debian package qemu-user-static)"
+
+failures=0
+check() {  # check DESCRIPTION COMMAND...: one line per assertion
+  if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1" >&2; failures=$((failures + 1)); fi
+}
+
+machine=$(LC_ALL=C readelf -h "$binary" | awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}')
+check "the binary is built for AArch64 (readelf says '$machine')" [ "$machine" = AArch64 ]
+check "the binary is static (no program interpreter)" \
+  bash -c "! LC_ALL=C readelf -l '$binary' | grep -q 'Requesting program interpreter'"
+
+port=$(free_port)
+log=$(mktemp)
+drain_s=2
+deadline_s=10
+PORT=$port HOST=127.0.0.1 DRAIN_DELAY_S=$drain_s SHUTDOWN_TIMEOUT_S=$deadline_s LOG_FORMAT=text \
+  "$qemu" "$binary" serve >"$log" 2>&1 &
+pid=$!
+cleanup() {
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+url=http://127.0.0.1:$port
+up=0
+for _ in $(seq 1 100); do  # up to 20 s: qemu starts a static binary in well under 1 s
+  if curl -fsS -o /dev/null --max-time 2 "$url/health" 2>/dev/null; then up=1; break; fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.2
+done
+if [ "$up" != 1 ]; then
+  cat "$log" >&2
+  die "the arm64 binary did not answer /health on $url under qemu"
+fi
+
+check "GET /health answers 200" curl -fsS -o /dev/null --max-time 5 "$url/health"
+info=$(curl -fsS --max-time 5 "$url/info" || true)
+expected=$("$qemu" "$binary" version | awk '{print $2}')
+check "GET /info reports the binary's version ($expected)" grep -q "\"version\":\"$expected\"" <<<"$info"
+check "the healthcheck subcommand passes under qemu" \
+  "$qemu" "$binary" healthcheck --port "$port" --timeout-ms 3000
+
+kill -TERM "$pid"
+signalled=$(date +%s%N)
+ready=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/ready" || true)
+check "after SIGTERM, /ready answers 503 (got $ready)" [ "$ready" = 503 ]
+rc=0
+wait "$pid" || rc=$?
+elapsed_ms=$((($(date +%s%N) - signalled) / 1000000))
+check "after SIGTERM the process exits 0 (got $rc)" [ "$rc" = 0 ]
+within() { [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ]; }
+check "it exits after the drain delay and before the deadline (${elapsed_ms} ms; ${drain_s}-${deadline_s} s)" \
+  within "$elapsed_ms" $((drain_s * 1000)) $((deadline_s * 1000))
+
+if [ "$failures" -gt 0 ]; then
+  echo "--- service log ---" >&2
+  cat "$log" >&2
+  die "arm64 smoke test: $failures check(s) failed"
+fi
+echo "arm64 smoke test passed under $(basename "$qemu")"

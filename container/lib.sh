@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # ENGINE and ENGINE_CMD are for the scripts that source this
+# Shared by the container scripts (source it; it defines functions and sets nothing else
+# until one is called).
+#
+#   container_init        picks the engine and sets ENGINE (docker or podman) and
+#                         ENGINE_CMD (the command to run it with)
+#   engine ARGS...        runs the chosen engine
+#   podman_project_env    exports CONTAINERS_CONF and CONTAINERS_STORAGE_CONF for podman
+#
+# Docker is used when its engine answers (a developer's laptop, a hosted CI runner);
+# otherwise Podman, with the settings in container/containers.conf and storage.conf.
+# CONTAINER_ENGINE=docker|podman overrides the choice.
+
+HELLO_ROOT=${HELLO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+HELLO_STATE_DIR=${HELLO_STATE_DIR:-$HELLO_ROOT/build/container}
+
+die() {
+  echo "error: $*" >&2
+  exit 1
+}
+
+say() {
+  echo "==> $*"
+}
+
+# The project's Podman settings. The repository's containers.conf is used as it is
+# unless the shell's hard limits are below its ulimits: then a copy with those limits
+# goes to build/container/ (a process cannot raise its own hard limit, and the runtime
+# would fail to start any container).
+podman_project_env() {
+  local conf="$HELLO_ROOT/container/containers.conf"
+  local hard_nofile hard_nproc want=16384 nofile nproc
+  hard_nofile=$(ulimit -Hn)
+  hard_nproc=$(ulimit -Hu)
+  nofile=$want
+  nproc=$want
+  if [ "$hard_nofile" != unlimited ] && [ "$hard_nofile" -lt "$want" ]; then nofile=$hard_nofile; fi
+  if [ "$hard_nproc" != unlimited ] && [ "$hard_nproc" -lt "$want" ]; then nproc=$hard_nproc; fi
+  if [ "$nofile" != "$want" ] || [ "$nproc" != "$want" ]; then
+    mkdir -p "$HELLO_STATE_DIR"
+    sed -e "s/\"nofile=$want:$want\"/\"nofile=$nofile:$nofile\"/" \
+        -e "s/\"nproc=$want:$want\"/\"nproc=$nproc:$nproc\"/" \
+        "$conf" >"$HELLO_STATE_DIR/containers.conf"
+    conf=$HELLO_STATE_DIR/containers.conf
+  fi
+  export CONTAINERS_CONF=$conf
+  export CONTAINERS_STORAGE_CONF=$HELLO_ROOT/container/storage.conf
+}
+
+docker_answers() {
+  command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1
+}
+
+container_init() {
+  local choice=${CONTAINER_ENGINE:-}
+  if [ -z "$choice" ]; then
+    if docker_answers; then choice=docker; else choice=podman; fi
+  fi
+  case "$choice" in
+    docker)
+      docker_answers || die "CONTAINER_ENGINE=docker, but no Docker engine answers ('docker info' fails)"
+      ENGINE=docker
+      ENGINE_CMD=(docker)
+      export DOCKER_BUILDKIT=1
+      ;;
+    podman)
+      # runc: see containers.conf for why not crun.
+      "$HELLO_ROOT/tools/ensure-packages" podman runc
+      podman_project_env
+      ENGINE=podman
+      ENGINE_CMD=(podman)
+      ;;
+    *) die "CONTAINER_ENGINE='$choice': use docker or podman" ;;
+  esac
+}
+
+engine() {
+  "${ENGINE_CMD[@]}" "$@"
+}
+
+# A free TCP port on 127.0.0.1 (the kernel picks it; a tiny race remains until the
+# caller binds it, which is fine for tests that publish it at once).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
