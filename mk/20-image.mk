@@ -21,7 +21,7 @@ test-image: ## build the image, run it read-only without capabilities, check it 
 build-arm64: ## cross-compile the release binary for linux/arm64: build/release-arm64/src/hello-service
 	@container/arm64-packages.sh
 	@cmake --preset release-arm64 -DHELLO_VERSION= -DHELLO_GIT_SHA= -DHELLO_BUILD_TIME= -DHELLO_FAULT= >/dev/null
-	@cmake --build --preset release-arm64
+	@cmake --build --preset release-arm64 --target hello-service unit_tests
 
 test-arm64: build-arm64 ## arm64 binary: unit tests and a functional smoke test under qemu-user
 	@if [ -d tests/unit ]; then \
