@@ -198,10 +198,11 @@ resource "aws_cloudwatch_dashboard" "this" {
           region = local.region
           stat   = "Maximum"
           period = 60
-          metrics = flatten([for role, tg in var.target_group_arn_suffixes : [
+          # concat, not flatten: each metric is itself a list and must stay one.
+          metrics = concat([for role, tg in var.target_group_arn_suffixes : [
             ["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", tg, "LoadBalancer", var.alb_arn_suffix, { label = "healthy (${role})" }],
             ["AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", tg, "LoadBalancer", var.alb_arn_suffix, { label = "unhealthy (${role})" }],
-          ]])
+          ]]...)
         }
       },
       {
