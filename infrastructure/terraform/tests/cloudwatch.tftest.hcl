@@ -74,7 +74,7 @@ run "dashboard_widgets" {
     error_message = "The dashboard shows ELB 5xx."
   }
   assert {
-    condition = toset([for m in concat([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(w.properties.metrics, [])]...) : m[4].stat if m[1] == "TargetResponseTime"]) == toset(["p50", "p99"])
+    condition     = toset([for m in concat([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(w.properties.metrics, [])]...) : m[4].stat if m[1] == "TargetResponseTime"]) == toset(["p50", "p99"])
     error_message = "The dashboard shows target response time p50 and p99."
   }
   assert {
@@ -83,7 +83,7 @@ run "dashboard_widgets" {
     error_message = "The dashboard shows requests, healthy and unhealthy hosts, ECS CPU and memory."
   }
   assert {
-    condition = toset([for m in concat([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(w.properties.metrics, [])]...) : m[1] if m[0] == "HelloService"]) == toset(["Requests", "Errors4xx", "Errors5xx", "LatencyP50", "LatencyP99"])
+    condition     = toset([for m in concat([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(w.properties.metrics, [])]...) : m[1] if m[0] == "HelloService"]) == toset(["Requests", "Errors4xx", "Errors5xx", "LatencyP50", "LatencyP99"])
     error_message = "The dashboard shows every EMF metric of the service in namespace HelloService."
   }
   assert {
