@@ -10,7 +10,9 @@ INFRA_SRC := $(INFRA_BUILD)/src/infrastructure
 INFRA_TF := TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc TF_IN_AUTOMATION=1 TF_INPUT=0 terraform
 INFRA_ROOTS := terraform bootstrap
 
-.PHONY: infra-tools infra-fmt infra-fmt-check infra-validate infra-unit infra-moto test-infra
+INFRA_DOC_DIRS := $(ROOT)/infrastructure/terraform $(ROOT)/infrastructure/bootstrap $(wildcard $(ROOT)/infrastructure/terraform/modules/*)
+
+.PHONY: infra-tools infra-fmt infra-fmt-check infra-docs infra-validate infra-unit infra-moto test-infra
 
 # terraform is not in Debian: say how to get it instead of skipping anything.
 infra-tools:
@@ -38,8 +40,14 @@ infra-fmt: infra-tools ## format the Terraform code in place
 	@$(INFRA_TF) fmt -recursive $(ROOT)/infrastructure
 
 infra-fmt-check: infra-tools
-	@echo "==> terraform fmt -check"
+	@echo "==> terraform fmt -check, README inputs/outputs tables, shellcheck"
 	@$(INFRA_TF) fmt -check -recursive -diff $(ROOT)/infrastructure
+	@$(ROOT)/tools/terraform-module-docs --check $(INFRA_DOC_DIRS)
+	@$(ENSURE_PACKAGES) shellcheck
+	@shellcheck $(ROOT)/infrastructure/tests/moto-e2e $(ROOT)/infrastructure/tests/timing-messages $(ROOT)/tools/terraform-cli-config
+
+infra-docs: ## rewrite the inputs/outputs tables of the Terraform READMEs from the code
+	@$(ROOT)/tools/terraform-module-docs $(INFRA_DOC_DIRS)
 
 infra-validate: infra-tools $(INFRA_SRC) ## terraform init -backend=false and validate, both roots
 	@for r in $(INFRA_ROOTS); do \
