@@ -11,6 +11,8 @@ locals {
   # The one timing budget: timing.json, with this environment's overrides on top. The
   # local rehearsal (deploy/local/) reads the same file.
   timing = merge(jsondecode(file("${path.module}/timing.json")), var.timing_overrides)
+
+  deploy_settings_parameter = "/${var.service_name}/${var.environment}/deploy-settings"
 }
 
 module "timing" {
@@ -91,6 +93,8 @@ module "iam" {
   codedeploy_app_name    = local.codedeploy ? local.name : null
   codedeploy_group_name  = local.codedeploy ? var.service_name : null
   deploy_role_name       = var.deploy_role_name
+
+  deploy_settings_parameter_name = local.deploy_settings_parameter
 }
 
 module "ecs" {
@@ -129,4 +133,33 @@ module "ecs" {
   container_insights        = var.container_insights
   enable_execute_command    = var.enable_execute_command
   autoscaling               = var.autoscaling
+}
+
+# Everything the deploy pipeline needs to ship a version, in one parameter its role may
+# read: names to address, roles to pass, and the values of every placeholder of the
+# container definition template except the image. The pipeline then renders the same
+# template Terraform renders, and needs no access to Terraform's state.
+resource "aws_ssm_parameter" "deploy_settings" {
+  name        = local.deploy_settings_parameter
+  description = "Deploy settings of ${local.name} (written by Terraform, read by the deploy pipeline)"
+  type        = "String"
+  value = jsonencode({
+    aws_region                       = var.aws_region
+    deployment_strategy              = var.deployment_strategy
+    ecr_repository_url               = module.ecr.repository_url
+    cluster_name                     = module.ecs.cluster_name
+    service_name                     = module.ecs.service_name
+    task_family                      = module.ecs.task_family
+    container_name                   = module.ecs.container_name
+    container_port                   = module.ecs.container_template_values.container_port
+    cpu                              = var.cpu
+    memory                           = var.memory
+    cpu_architecture                 = var.cpu_architecture
+    execution_role_arn               = module.iam.execution_role_arn
+    task_role_arn                    = module.iam.task_role_arn
+    codedeploy_app_name              = module.ecs.codedeploy_app_name
+    codedeploy_deployment_group_name = module.ecs.codedeploy_deployment_group_name
+    alb_url                          = module.alb.url
+    container_template_values        = module.ecs.container_template_values
+  })
 }

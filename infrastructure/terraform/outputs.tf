@@ -87,3 +87,8 @@ output "timing" {
   description = "The timing budget in force (timing.json with this environment's overrides)."
   value       = module.timing.budget
 }
+
+output "deploy_settings_parameter" {
+  description = "SSM parameter (JSON) with everything the deploy pipeline needs; the deploy role may read it."
+  value       = aws_ssm_parameter.deploy_settings.name
+}

@@ -28,6 +28,7 @@ provider "aws" {
     logs                   = local.endpoint
     s3                     = local.endpoint
     sns                    = local.endpoint
+    ssm                    = local.endpoint
     sts                    = local.endpoint
   }
 

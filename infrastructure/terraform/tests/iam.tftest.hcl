@@ -13,6 +13,8 @@ variables {
   ecs_service_name   = "hello-service"
   task_family        = "hello-service-test"
   deploy_role_name   = "hello-service-test-deploy"
+
+  deploy_settings_parameter_name = "/hello-service/test/deploy-settings"
 }
 
 run "rolling" {
@@ -57,6 +59,14 @@ run "rolling" {
     condition = ([for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "RegisterThisFamily"] ==
     ["arn:aws:ecs:us-east-1:123456789012:task-definition/hello-service-test:*"])
     error_message = "The deploy role registers task definitions of this family only."
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "ReadDeploySettings"] == ["arn:aws:ssm:us-east-1:123456789012:parameter/hello-service/test/deploy-settings"]
+    error_message = "The deploy role reads this environment's deploy settings parameter only."
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Condition.StringEquals["ecs:CreateAction"] if s.Sid == "TagWhenRegistering"] == ["RegisterTaskDefinition"]
+    error_message = "The deploy role may tag task definitions only while registering them."
   }
   assert {
     condition     = [for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "PushThisRepository"] == [var.ecr_repository_arn]
@@ -169,4 +179,15 @@ run "invalid_task_role_policy_json" {
     task_role_policy_json = "{not json"
   }
   expect_failures = [var.task_role_policy_json]
+}
+
+run "invalid_deploy_settings_parameter_name" {
+  command = plan
+  module {
+    source = "./modules/iam"
+  }
+  variables {
+    deploy_settings_parameter_name = "deploy-settings"
+  }
+  expect_failures = [var.deploy_settings_parameter_name]
 }

@@ -56,6 +56,17 @@ run "defaults" {
     condition     = output.deploy_role_arn == null
     error_message = "No deploy role name, no deploy role."
   }
+  assert {
+    condition     = output.deploy_settings_parameter == "/hello-service/test/deploy-settings"
+    error_message = "The deploy settings are published at /<service>/<environment>/deploy-settings."
+  }
+  assert {
+    condition = (jsondecode(aws_ssm_parameter.deploy_settings.value).container_template_values == output.container_template_values &&
+      jsondecode(aws_ssm_parameter.deploy_settings.value).task_family == output.task_family &&
+      jsondecode(aws_ssm_parameter.deploy_settings.value).execution_role_arn == output.execution_role_arn &&
+    jsondecode(aws_ssm_parameter.deploy_settings.value).deployment_strategy == "rolling")
+    error_message = "The deploy settings carry the template values, the family, the roles to pass and the strategy."
+  }
 }
 
 run "staging_like" {

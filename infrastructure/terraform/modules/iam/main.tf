@@ -14,6 +14,7 @@ locals {
   codedeploy_app_arn  = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:application:${coalesce(var.codedeploy_app_name, "none")}"
   codedeploy_dg_arn   = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:deploymentgroup:${coalesce(var.codedeploy_app_name, "none")}/${coalesce(var.codedeploy_group_name, "none")}"
   codedeploy_cfg_arn  = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:deploymentconfig:*"
+  deploy_settings_arn = "arn:${local.partition}:ssm:${local.region}:${local.account}:parameter${coalesce(var.deploy_settings_parameter_name, "/none")}"
 
   ecs_tasks_trust = jsonencode({
     Version = "2012-10-17"
@@ -167,6 +168,15 @@ resource "aws_iam_role_policy" "deploy" {
           Resource = local.task_definition_arn
         },
         {
+          Sid      = "TagWhenRegistering"
+          Effect   = "Allow"
+          Action   = "ecs:TagResource"
+          Resource = local.task_definition_arn
+          Condition = {
+            StringEquals = { "ecs:CreateAction" = "RegisterTaskDefinition" }
+          }
+        },
+        {
           Sid    = "ReadTaskDefinitionsAndTasks"
           Effect = "Allow"
           # Read-only calls without a resource-level form.
@@ -189,6 +199,14 @@ resource "aws_iam_role_policy" "deploy" {
           }
         },
       ],
+      [for statement in [
+        {
+          Sid      = "ReadDeploySettings"
+          Effect   = "Allow"
+          Action   = "ssm:GetParameter"
+          Resource = local.deploy_settings_arn
+        },
+      ] : statement if var.deploy_settings_parameter_name != null],
       [for statement in [
         {
           Sid    = "DriveThisCodeDeployApplication"

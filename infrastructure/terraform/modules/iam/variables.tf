@@ -84,6 +84,17 @@ variable "deploy_role_name" {
   default     = null
 }
 
+variable "deploy_settings_parameter_name" {
+  description = "Name of the SSM parameter holding the deploy settings (root output deploy_settings_parameter); the deploy role may read it. null grants nothing."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.deploy_settings_parameter_name == null || can(regex("^/[a-zA-Z0-9_.\\-/]+$", var.deploy_settings_parameter_name))
+    error_message = "deploy_settings_parameter_name must be null or an SSM parameter path starting with '/'."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
