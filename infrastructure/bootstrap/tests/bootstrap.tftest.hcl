@@ -1,0 +1,169 @@
+# The bootstrap root: a state bucket that is versioned, encrypted, private and TLS-only,
+# a lock table, and deploy roles that only this repository's environment jobs can assume.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_data "aws_iam_openid_connect_provider" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    }
+  }
+  mock_resource "aws_iam_openid_connect_provider" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = {
+      arn = "arn:aws:s3:::hello-service-tfstate-123456789012"
+    }
+  }
+}
+
+variables {
+  github_repository = "example-org/hello-service"
+}
+
+run "defaults" {
+  command = apply
+
+  assert {
+    condition     = aws_s3_bucket.state.bucket == "hello-service-tfstate-123456789012" && !aws_s3_bucket.state.force_destroy
+    error_message = "The bucket is named after the account and is never force-destroyed."
+  }
+  assert {
+    condition     = aws_s3_bucket_versioning.state.versioning_configuration[0].status == "Enabled"
+    error_message = "State versions are kept."
+  }
+  assert {
+    condition     = [for r in aws_s3_bucket_server_side_encryption_configuration.state.rule : r.apply_server_side_encryption_by_default[0].sse_algorithm] == ["AES256"]
+    error_message = "State is encrypted at rest."
+  }
+  assert {
+    condition = (aws_s3_bucket_public_access_block.state.block_public_acls && aws_s3_bucket_public_access_block.state.block_public_policy &&
+    aws_s3_bucket_public_access_block.state.ignore_public_acls && aws_s3_bucket_public_access_block.state.restrict_public_buckets)
+    error_message = "All public access is blocked."
+  }
+  assert {
+    condition = (jsondecode(aws_s3_bucket_policy.state_tls_only[0].policy).Statement[0].Effect == "Deny" &&
+    jsondecode(aws_s3_bucket_policy.state_tls_only[0].policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false")
+    error_message = "Requests without TLS are denied."
+  }
+  assert {
+    condition     = aws_dynamodb_table.locks.hash_key == "LockID" && aws_dynamodb_table.locks.billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.locks.server_side_encryption[0].enabled
+    error_message = "A LockID lock table, on demand, encrypted."
+  }
+  assert {
+    condition     = aws_iam_openid_connect_provider.github[0].url == "https://token.actions.githubusercontent.com" && aws_iam_openid_connect_provider.github[0].client_id_list == toset(["sts.amazonaws.com"])
+    error_message = "The GitHub OIDC provider with the STS audience."
+  }
+  assert {
+    condition     = toset(keys(aws_iam_role.deploy)) == toset(["staging", "production"]) && aws_iam_role.deploy["production"].name == "hello-service-production-deploy"
+    error_message = "One deploy role per environment."
+  }
+  assert {
+    condition = (jsondecode(aws_iam_role.deploy["production"].assume_role_policy).Statement[0].Condition.StringEquals == {
+      "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+      "token.actions.githubusercontent.com:sub" = "repo:example-org/hello-service:environment:production"
+    })
+    error_message = "The production role trusts only jobs of this repository in the production environment (exact match, no wildcard)."
+  }
+  assert {
+    condition = (jsondecode(aws_iam_role.deploy["staging"].assume_role_policy).Statement[0].Action == "sts:AssumeRoleWithWebIdentity" &&
+      jsondecode(aws_iam_role.deploy["staging"].assume_role_policy).Statement[0].Principal.Federated == aws_iam_openid_connect_provider.github[0].arn &&
+    !can(jsondecode(aws_iam_role.deploy["staging"].assume_role_policy).Statement[0].Condition.StringLike))
+    error_message = "The staging role is assumed only through the GitHub OIDC provider, with no StringLike (wildcard) condition."
+  }
+  assert {
+    condition     = output.backend_config["staging"] == "bucket         = \"hello-service-tfstate-123456789012\"\nkey            = \"hello-service/staging/terraform.tfstate\"\nregion         = \"us-east-1\"\ndynamodb_table = \"hello-service-terraform-locks\"\nencrypt        = true"
+    error_message = "backend_config gives each environment's .s3.tfbackend contents."
+  }
+}
+
+run "existing_oidc_provider_kms_and_emulator" {
+  command = apply
+  variables {
+    create_oidc_provider = false
+    state_kms_key_arn    = "arn:aws:kms:us-east-1:123456789012:key/0000"
+    enforce_tls          = false
+    state_bucket_name    = "my-state-bucket"
+  }
+
+  assert {
+    condition     = length(aws_iam_openid_connect_provider.github) == 0 && output.oidc_provider_arn == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    error_message = "create_oidc_provider = false uses the existing provider."
+  }
+  assert {
+    condition     = [for r in aws_s3_bucket_server_side_encryption_configuration.state.rule : r.apply_server_side_encryption_by_default[0].sse_algorithm] == ["aws:kms"]
+    error_message = "A KMS key switches the bucket to SSE-KMS."
+  }
+  assert {
+    condition     = length(aws_s3_bucket_policy.state_tls_only) == 0 && aws_s3_bucket.state.bucket == "my-state-bucket"
+    error_message = "enforce_tls = false drops the TLS-only policy (for an emulator); state_bucket_name names the bucket."
+  }
+}
+
+run "invalid_github_repository_wildcard" {
+  command = plan
+  variables {
+    github_repository = "example-org/*"
+  }
+  expect_failures = [var.github_repository]
+}
+
+run "invalid_environments" {
+  command = plan
+  variables {
+    environments = ["Production"]
+  }
+  expect_failures = [var.environments]
+}
+
+run "invalid_aws_region" {
+  command = plan
+  variables {
+    aws_region = "us-east"
+  }
+  expect_failures = [var.aws_region]
+}
+
+run "invalid_aws_endpoint_url" {
+  command = plan
+  variables {
+    aws_endpoint_url = "localhost"
+  }
+  expect_failures = [var.aws_endpoint_url]
+}
+
+run "invalid_project" {
+  command = plan
+  variables {
+    project = "Hello_Service"
+  }
+  expect_failures = [var.project]
+}
+
+run "invalid_state_bucket_name" {
+  command = plan
+  variables {
+    state_bucket_name = "My_Bucket"
+  }
+  expect_failures = [var.state_bucket_name]
+}
+
+run "invalid_state_kms_key_arn" {
+  command = plan
+  variables {
+    state_kms_key_arn = "alias/state"
+  }
+  expect_failures = [var.state_kms_key_arn]
+}

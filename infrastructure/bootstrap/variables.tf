@@ -1,0 +1,93 @@
+variable "aws_region" {
+  description = "AWS region of the state bucket and lock table."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a region name such as us-east-1 or eu-west-1."
+  }
+}
+
+variable "aws_endpoint_url" {
+  description = "Send every AWS API call to this URL (an emulator, for tests). Empty means real AWS."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.aws_endpoint_url == "" || can(regex("^https?://[^/\\s]+/?$", var.aws_endpoint_url))
+    error_message = "aws_endpoint_url must be empty or a base URL such as http://127.0.0.1:5000."
+  }
+}
+
+variable "project" {
+  description = "Project name: prefix of the bucket, table and role names."
+  type        = string
+  default     = "hello-service"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.project))
+    error_message = "project must be 3 to 32 lower-case letters, digits or '-', starting with a letter."
+  }
+}
+
+variable "state_bucket_name" {
+  description = "Name of the state bucket; null makes <project>-tfstate-<account id> (bucket names are global)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    error_message = "state_bucket_name must be null or a valid S3 bucket name (3 to 63 lower-case letters, digits, '.' and '-')."
+  }
+}
+
+variable "state_kms_key_arn" {
+  description = "KMS key for the state bucket; null uses SSE-S3 (AES256)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.state_kms_key_arn))
+    error_message = "state_kms_key_arn must be null or a KMS key ARN."
+  }
+}
+
+variable "enforce_tls" {
+  description = "Deny every non-TLS request to the state bucket by bucket policy. Only an emulator serving plain HTTP needs this off."
+  type        = bool
+  default     = true
+}
+
+variable "github_repository" {
+  description = "The GitHub repository (owner/name) whose workflows may assume the deploy roles."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", var.github_repository))
+    error_message = "github_repository must be <owner>/<repository>, such as octo-org/hello-service (no wildcards)."
+  }
+}
+
+variable "environments" {
+  description = "GitHub environments that get a deploy role each; a role trusts only workflow jobs that run in its environment."
+  type        = list(string)
+  default     = ["staging", "production"]
+
+  validation {
+    condition     = length(var.environments) > 0 && alltrue([for e in var.environments : can(regex("^[a-z][a-z0-9]{1,9}$", e))])
+    error_message = "environments must be a non-empty list of 2 to 10 lower-case letters or digits each, starting with a letter (the same names as the root module's environment)."
+  }
+}
+
+variable "create_oidc_provider" {
+  description = "Create the GitHub OIDC provider; false uses the one that already exists in the account (there can be only one per URL)."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,14 @@
+# Staging: cheaper network and Spot capacity; everything else as production.
+environment         = "staging"
+aws_region          = "us-east-1"
+network_profile     = "single_nat"
+deployment_strategy = "rolling"
+
+# Most tasks on Spot, one always on regular Fargate.
+capacity_provider_weights = { fargate = 1, fargate_spot = 3, base = 1 }
+
+log_level          = "debug"
+log_retention_days = 14
+ecr_force_delete   = true
+
+deploy_role_name = "hello-service-staging-deploy"

@@ -1,0 +1,113 @@
+variable "name" {
+  description = "Name prefix of the log group, alarms, dashboard and topic (for example hello-service-staging)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,62}$", var.name))
+    error_message = "name must be 2 to 63 letters, digits, '_' or '-', starting with a letter or digit."
+  }
+}
+
+variable "service_name" {
+  description = "The service's name as its EMF records carry it in the Service dimension."
+  type        = string
+  default     = "hello-service"
+}
+
+variable "environment" {
+  description = "The environment as the service's EMF records carry it in the Environment dimension (its APP_ENV)."
+  type        = string
+}
+
+variable "emf_namespace" {
+  description = "CloudWatch namespace of the service's EMF records."
+  type        = string
+  default     = "HelloService"
+}
+
+variable "cluster_name" {
+  description = "ECS cluster name (ClusterName dimension)."
+  type        = string
+}
+
+variable "ecs_service_name" {
+  description = "ECS service name (ServiceName dimension)."
+  type        = string
+}
+
+variable "alb_arn_suffix" {
+  description = "ARN suffix of the load balancer (LoadBalancer dimension)."
+  type        = string
+}
+
+variable "target_group_arn_suffixes" {
+  description = "ARN suffixes of the target groups by role (blue, green): each gets an unhealthy-hosts alarm."
+  type        = map(string)
+}
+
+variable "log_retention_days" {
+  description = "Retention of the service's log group, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... 3653); never 0 (forever)."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "ARN of a KMS key to encrypt the log group with; null uses CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic (the address must confirm the subscription); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be null or an e-mail address."
+  }
+}
+
+variable "thresholds" {
+  description = "Alarm thresholds: cpu_percent and memory_percent (ECS service averages), error_5xx_percent (target and ELB 5xx per request), p99_latency_s (target response time), unhealthy_hosts (per target group)."
+  type = object({
+    cpu_percent       = optional(number, 85)
+    memory_percent    = optional(number, 85)
+    error_5xx_percent = optional(number, 5)
+    p99_latency_s     = optional(number, 1)
+    unhealthy_hosts   = optional(number, 0)
+  })
+  default = {}
+
+  validation {
+    condition = alltrue([for p in [var.thresholds.cpu_percent, var.thresholds.memory_percent, var.thresholds.error_5xx_percent] :
+    p > 0 && p <= 100])
+    error_message = "thresholds.cpu_percent, memory_percent and error_5xx_percent must be percentages above 0 and at most 100."
+  }
+  validation {
+    condition     = var.thresholds.p99_latency_s > 0 && var.thresholds.unhealthy_hosts >= 0
+    error_message = "thresholds.p99_latency_s must be above 0 and thresholds.unhealthy_hosts at least 0."
+  }
+}
+
+variable "evaluation_periods" {
+  description = "Number of one-minute periods an alarm's condition must hold before it fires."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.evaluation_periods >= 1 && var.evaluation_periods <= 10
+    error_message = "evaluation_periods must be between 1 and 10."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}

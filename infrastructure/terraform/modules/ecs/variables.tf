@@ -1,0 +1,335 @@
+variable "cluster_name" {
+  description = "Name of the ECS cluster (for example hello-service-staging)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,255}$", var.cluster_name))
+    error_message = "cluster_name must be 1 to 255 letters, digits, '_' or '-'."
+  }
+}
+
+variable "service_name" {
+  description = "Name of the ECS service."
+  type        = string
+  default     = "hello-service"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,255}$", var.service_name))
+    error_message = "service_name must be 1 to 255 letters, digits, '_' or '-'."
+  }
+}
+
+variable "task_family" {
+  description = "Family of the task definition (the deploy pipeline registers its revisions under the same family)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,255}$", var.task_family))
+    error_message = "task_family must be 1 to 255 letters, digits, '_' or '-'."
+  }
+}
+
+variable "container_name" {
+  description = "Name of the container in the task definition (and the awslogs stream prefix)."
+  type        = string
+  default     = "hello-service"
+}
+
+variable "image" {
+  description = "Image of the first task definition revision Terraform registers (repository URL and version tag). Afterwards the deploy pipeline owns the running image; see README.md."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[^\\s:@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", var.image)) && !endswith(var.image, ":latest")
+    error_message = "image must be an image reference like <repository-url>:<version> (or @sha256:<digest>), and not :latest (images are addressed by version)."
+  }
+}
+
+variable "container_port" {
+  description = "Port the service listens on (its PORT)."
+  type        = number
+  default     = 5000
+
+  validation {
+    condition     = var.container_port >= 1024 && var.container_port <= 65535
+    error_message = "container_port must be between 1024 and 65535 (the service runs as a non-root user)."
+  }
+}
+
+variable "cpu" {
+  description = "Task CPU units (256 = 0.25 vCPU)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096], var.cpu)
+    error_message = "cpu must be one of 256, 512, 1024, 2048, 4096 (Fargate task sizes)."
+  }
+}
+
+variable "memory" {
+  description = "Task memory in MiB; must be a size Fargate offers for the chosen cpu."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.memory >= 512 && var.memory <= 30720
+    error_message = "memory must be between 512 and 30720 MiB (Fargate task sizes)."
+  }
+}
+
+variable "cpu_architecture" {
+  description = "CPU architecture of the task: X86_64 or ARM64 (Graviton; the image must be built for it)."
+  type        = string
+  default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
+}
+
+variable "desired_count" {
+  description = "Number of tasks the service starts with (auto scaling moves it between its bounds afterwards)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.desired_count >= 1 && floor(var.desired_count) == var.desired_count
+    error_message = "desired_count must be a whole number of at least 1."
+  }
+}
+
+variable "vpc_id" {
+  description = "ID of the VPC (for the tasks' security group)."
+  type        = string
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets the tasks run in (no public IPs)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.private_subnet_ids) >= 2
+    error_message = "private_subnet_ids must list at least two subnets, in different zones."
+  }
+}
+
+variable "alb_security_group_id" {
+  description = "Security group of the load balancer: the only source the tasks admit."
+  type        = string
+}
+
+variable "target_group_arns" {
+  description = "Target group ARNs by role: blue (always) and green (CodeDeploy strategies)."
+  type        = map(string)
+
+  validation {
+    condition     = contains(keys(var.target_group_arns), "blue")
+    error_message = "target_group_arns must contain the key blue."
+  }
+}
+
+variable "target_group_names" {
+  description = "Target group names by role (CodeDeploy names them, not ARNs)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "production_listener_arn" {
+  description = "Listener that serves clients (CodeDeploy strategies shift it)."
+  type        = string
+  default     = null
+}
+
+variable "test_listener_arn" {
+  description = "CodeDeploy test listener (CodeDeploy strategies)."
+  type        = string
+  default     = null
+}
+
+variable "execution_role_arn" {
+  description = "ARN of the task execution role."
+  type        = string
+}
+
+variable "task_role_arn" {
+  description = "ARN of the task role."
+  type        = string
+}
+
+variable "codedeploy_role_arn" {
+  description = "ARN of the CodeDeploy service role (CodeDeploy strategies)."
+  type        = string
+  default     = null
+}
+
+variable "log_group_name" {
+  description = "CloudWatch log group of the container's awslogs driver."
+  type        = string
+}
+
+variable "app_env" {
+  description = "The service's APP_ENV (also the Environment dimension of its metrics)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,31}$", var.app_env))
+    error_message = "app_env must be 1 to 32 lower-case letters, digits or '-', starting with a letter."
+  }
+}
+
+variable "log_level" {
+  description = "The service's LOG_LEVEL."
+  type        = string
+  default     = "info"
+
+  validation {
+    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
+    error_message = "log_level must be one of debug, info, warn, error."
+  }
+}
+
+variable "emf_interval_s" {
+  description = "Seconds between the service's CloudWatch EMF records (EMF_INTERVAL_S)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.emf_interval_s >= 1 && var.emf_interval_s <= 3600
+    error_message = "emf_interval_s must be between 1 and 3600."
+  }
+}
+
+variable "workers" {
+  description = "The service's WORKERS (threads); null derives it from the task's CPU: one per whole vCPU, at least one."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = coalesce(var.workers, 1) >= 1 && coalesce(var.workers, 1) <= 64
+    error_message = "workers must be null or between 1 and 64."
+  }
+}
+
+variable "timing" {
+  description = "The validated timing budget (output budget of the timing module): stop timeout, drain and shutdown, idle timeout, grace period, container health check."
+  type = object({
+    drain_delay_s                         = number
+    shutdown_timeout_s                    = number
+    stop_timeout_s                        = number
+    idle_timeout_s                        = number
+    health_check_grace_period_s           = number
+    container_health_check_interval_s     = number
+    container_health_check_timeout_s      = number
+    container_health_check_retries        = number
+    container_health_check_start_period_s = number
+  })
+
+  validation {
+    condition     = var.timing.stop_timeout_s <= 120 && var.timing.shutdown_timeout_s < var.timing.stop_timeout_s
+    error_message = "timing.stop_timeout_s must be at most 120 and above timing.shutdown_timeout_s (validate the budget with the timing module)."
+  }
+}
+
+variable "deployment_strategy" {
+  description = "How a new version replaces the old: rolling (ECS, circuit breaker and alarms roll back), blue_green (CodeDeploy, all at once), canary (CodeDeploy, 10 % for 5 minutes, then the rest) or linear (CodeDeploy, 10 % more every minute)."
+  type        = string
+  default     = "rolling"
+
+  validation {
+    condition     = contains(["rolling", "blue_green", "canary", "linear"], var.deployment_strategy)
+    error_message = "deployment_strategy must be one of rolling, blue_green, canary, linear."
+  }
+}
+
+variable "deployment_alarm_names" {
+  description = "CloudWatch alarms that stop and roll back a deployment."
+  type        = list(string)
+  default     = []
+}
+
+variable "blue_termination_wait_minutes" {
+  description = "CodeDeploy strategies: minutes the old task set stays up after traffic moved (a cheap rollback window)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.blue_termination_wait_minutes >= 0 && var.blue_termination_wait_minutes <= 2880
+    error_message = "blue_termination_wait_minutes must be between 0 and 2880."
+  }
+}
+
+variable "capacity_provider_weights" {
+  description = "Share of tasks on FARGATE and FARGATE_SPOT (Spot costs about 70 % less and can be interrupted with 2 minutes' notice: for non-critical environments), and how many tasks always run on FARGATE (base)."
+  type = object({
+    fargate      = number
+    fargate_spot = number
+    base         = number
+  })
+  default = { fargate = 1, fargate_spot = 0, base = 1 }
+
+  validation {
+    condition = (var.capacity_provider_weights.fargate >= 0 && var.capacity_provider_weights.fargate_spot >= 0 &&
+      var.capacity_provider_weights.fargate + var.capacity_provider_weights.fargate_spot > 0 &&
+    var.capacity_provider_weights.base >= 0 && var.capacity_provider_weights.base <= 100000)
+    error_message = "capacity_provider_weights: weights must be at least 0 with a positive sum, and base between 0 and 100000."
+  }
+}
+
+variable "container_insights" {
+  description = "CloudWatch Container Insights on the cluster: enabled, enhanced or disabled."
+  type        = string
+  default     = "enabled"
+
+  validation {
+    condition     = contains(["enabled", "enhanced", "disabled"], var.container_insights)
+    error_message = "container_insights must be one of enabled, enhanced, disabled."
+  }
+}
+
+variable "enable_execute_command" {
+  description = "Allow ECS Exec into the tasks (off by default; the image has no shell anyway)."
+  type        = bool
+  default     = false
+}
+
+variable "autoscaling" {
+  description = "Service auto scaling: enabled; min and max tasks; target CPU percent; target requests per task per minute (0 turns that policy off; rolling only, because it follows one target group); cooldowns in seconds."
+  type = object({
+    enabled             = optional(bool, true)
+    min_capacity        = optional(number, 1)
+    max_capacity        = optional(number, 4)
+    cpu_target_percent  = optional(number, 70)
+    requests_per_target = optional(number, 1000)
+    scale_in_cooldown   = optional(number, 300)
+    scale_out_cooldown  = optional(number, 60)
+  })
+  default = {}
+
+  validation {
+    condition = (var.autoscaling.min_capacity >= 1 &&
+    var.autoscaling.max_capacity >= var.autoscaling.min_capacity)
+    error_message = "autoscaling.min_capacity must be at least 1 and autoscaling.max_capacity at least min_capacity."
+  }
+  validation {
+    condition     = var.autoscaling.cpu_target_percent > 0 && var.autoscaling.cpu_target_percent < 100
+    error_message = "autoscaling.cpu_target_percent must be between 0 and 100 (exclusive)."
+  }
+  validation {
+    condition     = var.autoscaling.requests_per_target >= 0 && var.autoscaling.scale_in_cooldown >= 0 && var.autoscaling.scale_out_cooldown >= 0
+    error_message = "autoscaling.requests_per_target and the cooldowns must be at least 0."
+  }
+}
+
+variable "alb_resource_label" {
+  description = "app/<alb-name>/<id>/targetgroup/<tg-name>/<id> of the blue target group: the ALBRequestCountPerTarget scaling metric."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,229 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account   = data.aws_caller_identity.current.account_id
+  partition = data.aws_partition.current.partition
+  region    = data.aws_region.current.name
+
+  # ARNs built from names, so that this module needs nothing from the ecs module (which
+  # needs the roles from this one).
+  service_arn         = "arn:${local.partition}:ecs:${local.region}:${local.account}:service/${var.cluster_name}/${var.ecs_service_name}"
+  task_definition_arn = "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${var.task_family}:*"
+  codedeploy_app_arn  = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:application:${coalesce(var.codedeploy_app_name, "none")}"
+  codedeploy_dg_arn   = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:deploymentgroup:${coalesce(var.codedeploy_app_name, "none")}/${coalesce(var.codedeploy_group_name, "none")}"
+  codedeploy_cfg_arn  = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:deploymentconfig:*"
+  deploy_settings_arn = "arn:${local.partition}:ssm:${local.region}:${local.account}:parameter${coalesce(var.deploy_settings_parameter_name, "/none")}"
+
+  ecs_tasks_trust = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      # Only ECS acting for this account may assume the role (confused-deputy guard).
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account }
+        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:ecs:${local.region}:${local.account}:*" }
+      }
+    }]
+  })
+}
+
+# The execution role is what ECS itself uses to start a task: pull the image, write logs.
+resource "aws_iam_role" "execution" {
+  name               = "${var.name}-execution"
+  description        = "ECS task execution role of ${var.name}: pull from one repository, write to one log group"
+  assume_role_policy = local.ecs_tasks_trust
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name = "pull-image-write-logs"
+  role = aws_iam_role.execution.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "EcrLogin"
+        Effect   = "Allow"
+        Action   = "ecr:GetAuthorizationToken" # has no resource-level form
+        Resource = "*"
+      },
+      {
+        Sid      = "PullThisRepository"
+        Effect   = "Allow"
+        Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+        Resource = var.ecr_repository_arn
+      },
+      {
+        Sid      = "WriteThisLogGroup"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = "${var.log_group_arn}:log-stream:*"
+      },
+    ]
+  })
+}
+
+# The task role is what the application's own code may do: nothing by default.
+resource "aws_iam_role" "task" {
+  name               = "${var.name}-task"
+  description        = "ECS task role of ${var.name}: the application's own permissions (none by default)"
+  assume_role_policy = local.ecs_tasks_trust
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "task" {
+  count = var.task_role_policy_json == null ? 0 : 1
+
+  name   = "application"
+  role   = aws_iam_role.task.id
+  policy = var.task_role_policy_json
+}
+
+resource "aws_iam_role_policy" "task_exec" {
+  count = var.enable_execute_command ? 1 : 0
+
+  name = "ecs-exec"
+  role = aws_iam_role.task.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect = "Allow"
+      Action = [
+        "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+      ]
+      Resource = "*" # these actions have no resource-level form
+    }]
+  })
+}
+
+# CodeDeploy's own role for ECS blue/green: shift listeners, create and delete task sets.
+resource "aws_iam_role" "codedeploy" {
+  count = var.codedeploy ? 1 : 0
+
+  name        = "${var.name}-codedeploy"
+  description = "CodeDeploy service role of ${var.name}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "codedeploy.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "codedeploy" {
+  count = var.codedeploy ? 1 : 0
+
+  role       = aws_iam_role.codedeploy[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AWSCodeDeployRoleForECS"
+}
+
+data "aws_iam_role" "deploy" {
+  count = var.deploy_role_name == null ? 0 : 1
+
+  name = var.deploy_role_name
+}
+
+# What the pipeline needs to ship a version of this service, and nothing else.
+resource "aws_iam_role_policy" "deploy" {
+  count = var.deploy_role_name == null ? 0 : 1
+
+  name = "deploy-${var.name}"
+  role = data.aws_iam_role.deploy[0].name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          Sid      = "EcrLogin"
+          Effect   = "Allow"
+          Action   = "ecr:GetAuthorizationToken"
+          Resource = "*"
+        },
+        {
+          Sid    = "PushThisRepository"
+          Effect = "Allow"
+          Action = [
+            "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+            "ecr:DescribeImageScanFindings", "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer",
+            "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
+          ]
+          Resource = var.ecr_repository_arn
+        },
+        {
+          Sid      = "RegisterThisFamily"
+          Effect   = "Allow"
+          Action   = "ecs:RegisterTaskDefinition"
+          Resource = local.task_definition_arn
+        },
+        {
+          Sid      = "TagWhenRegistering"
+          Effect   = "Allow"
+          Action   = "ecs:TagResource"
+          Resource = local.task_definition_arn
+          Condition = {
+            StringEquals = { "ecs:CreateAction" = "RegisterTaskDefinition" }
+          }
+        },
+        {
+          Sid    = "ReadTaskDefinitionsAndTasks"
+          Effect = "Allow"
+          # Read-only calls without a resource-level form.
+          Action   = ["ecs:DescribeTaskDefinition", "ecs:DescribeTasks", "ecs:ListTasks", "elasticloadbalancing:DescribeTargetHealth"]
+          Resource = "*"
+        },
+        {
+          Sid      = "UpdateThisService"
+          Effect   = "Allow"
+          Action   = ["ecs:DescribeServices", "ecs:UpdateService"]
+          Resource = local.service_arn
+        },
+        {
+          Sid      = "PassExactlyTheTwoRoles"
+          Effect   = "Allow"
+          Action   = "iam:PassRole"
+          Resource = [aws_iam_role.execution.arn, aws_iam_role.task.arn]
+          Condition = {
+            StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" }
+          }
+        },
+      ],
+      [for statement in [
+        {
+          Sid      = "ReadDeploySettings"
+          Effect   = "Allow"
+          Action   = "ssm:GetParameter"
+          Resource = local.deploy_settings_arn
+        },
+      ] : statement if var.deploy_settings_parameter_name != null],
+      [for statement in [
+        {
+          Sid    = "DriveThisCodeDeployApplication"
+          Effect = "Allow"
+          Action = [
+            "codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup",
+            "codedeploy:StopDeployment", "codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision",
+          ]
+          Resource = [local.codedeploy_app_arn, local.codedeploy_dg_arn]
+        },
+        {
+          Sid      = "ReadDeploymentConfigs"
+          Effect   = "Allow"
+          Action   = "codedeploy:GetDeploymentConfig"
+          Resource = local.codedeploy_cfg_arn
+        },
+      ] : statement if var.codedeploy],
+    )
+  })
+}

@@ -1,0 +1,202 @@
+# The cloudwatch module: log retention, the alarms and the dashboard (with the service's
+# own EMF metrics).
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  name                      = "hello-service-test"
+  environment               = "test"
+  cluster_name              = "hello-service-test"
+  ecs_service_name          = "hello-service"
+  alb_arn_suffix            = "app/hello-service-test/0123456789abcdef"
+  target_group_arn_suffixes = { blue = "targetgroup/hello-service-test-blue/1", green = "targetgroup/hello-service-test-green/2" }
+}
+
+run "defaults" {
+  command = apply
+  module {
+    source = "./modules/cloudwatch"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this.retention_in_days == 30 && aws_cloudwatch_log_group.this.name == "/ecs/hello-service-test"
+    error_message = "The log group keeps 30 days."
+  }
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.cpu_high.metric_name == "CPUUtilization" && aws_cloudwatch_metric_alarm.memory_high.metric_name == "MemoryUtilization" &&
+    aws_cloudwatch_metric_alarm.cpu_high.dimensions == tomap({ ClusterName = "hello-service-test", ServiceName = "hello-service" }))
+    error_message = "CPU and memory alarms watch the ECS service."
+  }
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.latency_p99.extended_statistic == "p99" && aws_cloudwatch_metric_alarm.latency_p99.threshold == 1 &&
+    aws_cloudwatch_metric_alarm.latency_p99.metric_name == "TargetResponseTime")
+    error_message = "The latency alarm watches target response time p99 against 1 s."
+  }
+  assert {
+    condition = (length(aws_cloudwatch_metric_alarm.error_rate_5xx.metric_query) == 4 && aws_cloudwatch_metric_alarm.error_rate_5xx.threshold == 5 &&
+    one([for q in aws_cloudwatch_metric_alarm.error_rate_5xx.metric_query : q.expression if q.return_data == true]) == "100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests")
+    error_message = "The 5xx alarm is a rate: target and ELB 5xx over requests, in percent."
+  }
+  assert {
+    condition     = toset(keys(aws_cloudwatch_metric_alarm.unhealthy_hosts)) == toset(["blue", "green"]) && aws_cloudwatch_metric_alarm.unhealthy_hosts["green"].dimensions.TargetGroup == "targetgroup/hello-service-test-green/2"
+    error_message = "One unhealthy-hosts alarm per target group."
+  }
+  assert {
+    condition = alltrue([for a in [aws_cloudwatch_metric_alarm.cpu_high, aws_cloudwatch_metric_alarm.memory_high, aws_cloudwatch_metric_alarm.error_rate_5xx, aws_cloudwatch_metric_alarm.latency_p99, aws_cloudwatch_metric_alarm.unhealthy_hosts["blue"]] :
+    a.alarm_actions == toset([aws_sns_topic.alarms.arn])])
+    error_message = "Every alarm notifies the SNS topic."
+  }
+  assert {
+    condition     = length(aws_sns_topic_subscription.email) == 0
+    error_message = "No e-mail subscription unless an address is given."
+  }
+  assert {
+    condition     = output.deployment_alarm_names == ["hello-service-test-5xx-rate", "hello-service-test-latency-p99", "hello-service-test-unhealthy-hosts-blue", "hello-service-test-unhealthy-hosts-green"]
+    error_message = "Deployments roll back on 5xx rate, p99 latency and unhealthy hosts."
+  }
+  assert {
+    condition     = length(output.alarm_names) == 6
+    error_message = "CPU, memory, 5xx rate, p99 latency and one unhealthy-hosts alarm per target group."
+  }
+}
+
+run "dashboard_widgets" {
+  command = apply
+  module {
+    source = "./modules/cloudwatch"
+  }
+
+  assert {
+    condition = contains(flatten([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [for m in try(w.properties.metrics, []) : m[1]]]),
+    "HTTPCode_ELB_5XX_Count")
+    error_message = "The dashboard shows ELB 5xx."
+  }
+  assert {
+    condition     = toset([for m in concat([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(w.properties.metrics, [])]...) : m[4].stat if m[1] == "TargetResponseTime"]) == toset(["p50", "p99"])
+    error_message = "The dashboard shows target response time p50 and p99."
+  }
+  assert {
+    condition = alltrue([for metric in ["HealthyHostCount", "UnHealthyHostCount", "CPUUtilization", "MemoryUtilization", "RequestCount"] :
+    contains(flatten([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [for m in try(w.properties.metrics, []) : m[1]]]), metric)])
+    error_message = "The dashboard shows requests, healthy and unhealthy hosts, ECS CPU and memory."
+  }
+  assert {
+    condition     = toset([for m in concat([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(w.properties.metrics, [])]...) : m[1] if m[0] == "HelloService"]) == toset(["Requests", "Errors4xx", "Errors5xx", "LatencyP50", "LatencyP99"])
+    error_message = "The dashboard shows every EMF metric of the service in namespace HelloService."
+  }
+  assert {
+    condition = alltrue([for m in concat([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(w.properties.metrics, [])]...) :
+    slice(m, 2, 6) == ["Service", "hello-service", "Environment", "test"] if m[0] == "HelloService"])
+    error_message = "EMF widgets use the contract's dimensions: Service = hello-service, Environment = APP_ENV."
+  }
+}
+
+run "email_and_thresholds" {
+  command = apply
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    alarm_email        = "oncall@example.com"
+    log_retention_days = 90
+    thresholds         = { p99_latency_s = 0.5, error_5xx_percent = 1 }
+  }
+
+  assert {
+    condition     = aws_sns_topic_subscription.email[0].protocol == "email" && aws_sns_topic_subscription.email[0].endpoint == "oncall@example.com"
+    error_message = "alarm_email subscribes the address to the topic."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.latency_p99.threshold == 0.5 && aws_cloudwatch_metric_alarm.error_rate_5xx.threshold == 1 && aws_cloudwatch_metric_alarm.cpu_high.threshold == 85
+    error_message = "Thresholds given override the defaults; the others stay."
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.this.retention_in_days == 90
+    error_message = "log_retention_days sets the retention."
+  }
+}
+
+run "invalid_name" {
+  command = plan
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    name = "-bad name"
+  }
+  expect_failures = [var.name]
+}
+
+run "invalid_log_retention_days_forever" {
+  command = plan
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    log_retention_days = 0
+  }
+  expect_failures = [var.log_retention_days]
+}
+
+run "invalid_alarm_email" {
+  command = plan
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    alarm_email = "oncall"
+  }
+  expect_failures = [var.alarm_email]
+}
+
+run "invalid_threshold_percent" {
+  command = plan
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    thresholds = { cpu_percent = 120 }
+  }
+  expect_failures = [var.thresholds]
+}
+
+run "invalid_threshold_latency" {
+  command = plan
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    thresholds = { p99_latency_s = 0 }
+  }
+  expect_failures = [var.thresholds]
+}
+
+run "invalid_evaluation_periods" {
+  command = plan
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    evaluation_periods = 0
+  }
+  expect_failures = [var.evaluation_periods]
+}
+
+run "dashboard_metrics_are_rows" {
+  command = apply
+  module {
+    source = "./modules/cloudwatch"
+  }
+
+  assert {
+    condition = alltrue([for m in concat([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(w.properties.metrics, [])]...) :
+    can(m[0]) && can(m[1]) && length(m) >= 3])
+    error_message = "Every dashboard metric is a row [namespace, name, dimensions..., options]."
+  }
+  assert {
+    condition     = length([for m in concat([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(w.properties.metrics, [])]...) : m if m[1] == "HealthyHostCount"]) == 2
+    error_message = "One healthy-hosts line per target group."
+  }
+}

@@ -1,0 +1,214 @@
+# The root module: how the modules are wired, with the seed's defaults, each deployment
+# strategy, each network profile, per-environment timing overrides and input validation.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  environment = "test"
+}
+
+run "defaults" {
+  command = apply
+
+  assert {
+    condition     = output.alb_url == "http://hello-service-test-123.us-east-1.elb.amazonaws.com"
+    error_message = "Without a certificate the service is at http://<alb dns name>."
+  }
+  assert {
+    condition     = output.cluster_name == "hello-service-test" && output.service_name == "hello-service" && output.task_family == "hello-service-test"
+    error_message = "Names: cluster and family <service>-<environment>, service <service>."
+  }
+  assert {
+    condition     = output.ecr_repository_url == "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service-test"
+    error_message = "The repository URL is an output."
+  }
+  assert {
+    condition     = output.log_group_name == "/ecs/hello-service-test" && output.container_template_values.log_group == output.log_group_name
+    error_message = "The container logs to the log group the cloudwatch module made."
+  }
+  assert {
+    condition     = output.dashboard_url == "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/hello-service-test"
+    error_message = "The dashboard URL is an output."
+  }
+  assert {
+    condition     = output.deployment_strategy == "rolling" && output.codedeploy_app_name == null && output.codedeploy_deployment_group_name == null
+    error_message = "Rolling by default, without CodeDeploy."
+  }
+  assert {
+    condition     = output.timing == jsondecode(file("./timing.json"))
+    error_message = "Without overrides the budget in force is timing.json."
+  }
+  assert {
+    condition = (output.container_template_values.drain_delay_s == output.timing.drain_delay_s &&
+      output.container_template_values.shutdown_timeout_s == output.timing.shutdown_timeout_s &&
+      output.container_template_values.stop_timeout_s == output.timing.stop_timeout_s &&
+      output.container_template_values.idle_timeout_s == output.timing.idle_timeout_s &&
+    output.container_template_values.health_check_interval_s == output.timing.container_health_check_interval_s)
+    error_message = "The container gets its timings from the budget."
+  }
+  assert {
+    condition     = output.container_template_values.app_env == "test" && output.container_template_values.container_port == 5000 && output.container_name == "hello-service"
+    error_message = "APP_ENV is the environment; the container listens on 5000."
+  }
+  assert {
+    condition     = output.deploy_role_arn == null
+    error_message = "No deploy role name, no deploy role."
+  }
+  assert {
+    condition     = output.deploy_settings_parameter == "/hello-service/test/deploy-settings"
+    error_message = "The deploy settings are published at /<service>/<environment>/deploy-settings."
+  }
+  assert {
+    condition = (jsondecode(aws_ssm_parameter.deploy_settings.value).container_template_values == output.container_template_values &&
+      jsondecode(aws_ssm_parameter.deploy_settings.value).task_family == output.task_family &&
+      jsondecode(aws_ssm_parameter.deploy_settings.value).execution_role_arn == output.execution_role_arn &&
+    jsondecode(aws_ssm_parameter.deploy_settings.value).deployment_strategy == "rolling")
+    error_message = "The deploy settings carry the template values, the family, the roles to pass and the strategy."
+  }
+}
+
+run "staging_like" {
+  command = apply
+  variables {
+    network_profile           = "single_nat"
+    capacity_provider_weights = { fargate = 1, fargate_spot = 3, base = 1 }
+    deploy_role_name          = "hello-service-test-deploy"
+    log_retention_days        = 14
+  }
+
+  assert {
+    condition     = output.deploy_role_arn == "arn:aws:iam::123456789012:role/hello-service-test-deploy"
+    error_message = "The deploy role of the bootstrap is looked up and output."
+  }
+}
+
+run "strategy_blue_green" {
+  command = apply
+  variables {
+    deployment_strategy = "blue_green"
+  }
+
+  assert {
+    condition     = output.codedeploy_app_name == "hello-service-test" && output.codedeploy_deployment_group_name == "hello-service"
+    error_message = "blue_green: a CodeDeploy application and deployment group are wired in."
+  }
+}
+
+run "strategy_canary" {
+  command = apply
+  variables {
+    deployment_strategy = "canary"
+    certificate_arn     = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+  }
+
+  assert {
+    condition     = output.codedeploy_app_name == "hello-service-test" && startswith(output.alb_url, "https://")
+    error_message = "canary with HTTPS: CodeDeploy wired in, https URL."
+  }
+}
+
+run "strategy_linear" {
+  command = apply
+  variables {
+    deployment_strategy = "linear"
+  }
+
+  assert {
+    condition     = output.deployment_strategy == "linear" && output.codedeploy_deployment_group_name == "hello-service"
+    error_message = "linear: CodeDeploy wired in."
+  }
+}
+
+run "network_single_nat" {
+  command = plan
+  variables {
+    network_profile = "single_nat"
+  }
+}
+
+run "network_endpoints_only_three_zones" {
+  command = plan
+  variables {
+    network_profile  = "endpoints_only"
+    az_count         = 3
+    enable_flow_logs = true
+  }
+}
+
+run "network_ha_nat_with_endpoints" {
+  command = plan
+  variables {
+    network_profile      = "ha_nat"
+    enable_vpc_endpoints = true
+  }
+}
+
+run "timing_override" {
+  command = apply
+  variables {
+    timing_overrides = { drain_delay_s = 18, alb_deregistration_delay_s = 30 }
+  }
+
+  assert {
+    condition     = output.timing.drain_delay_s == 18 && output.timing.shutdown_timeout_s == 25 && output.container_template_values.drain_delay_s == 18
+    error_message = "An override changes its field only, and reaches the container."
+  }
+}
+
+run "invalid_timing_override_name" {
+  command = plan
+  variables {
+    timing_overrides = { drain_delay = 20 }
+  }
+  expect_failures = [var.timing_overrides]
+}
+
+run "invalid_aws_region" {
+  command = plan
+  variables {
+    aws_region = "mars"
+  }
+  expect_failures = [var.aws_region]
+}
+
+run "invalid_aws_endpoint_url" {
+  command = plan
+  variables {
+    aws_endpoint_url = "127.0.0.1:5000"
+  }
+  expect_failures = [var.aws_endpoint_url]
+}
+
+run "invalid_service_name" {
+  command = plan
+  variables {
+    service_name = "Hello"
+  }
+  expect_failures = [var.service_name]
+}
+
+run "invalid_environment" {
+  command = plan
+  variables {
+    environment = "production-eu"
+  }
+  expect_failures = [var.environment]
+}
+
+run "invalid_image_tag_latest" {
+  command = plan
+  variables {
+    image_tag = "latest"
+  }
+  expect_failures = [var.image_tag]
+}
+
+run "invalid_deployment_strategy" {
+  command = plan
+  variables {
+    deployment_strategy = "recreate"
+  }
+  expect_failures = [var.deployment_strategy]
+}

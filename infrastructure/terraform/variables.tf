@@ -1,0 +1,255 @@
+variable "aws_region" {
+  description = "AWS region to deploy into."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a region name such as us-east-1 or eu-west-1."
+  }
+}
+
+variable "aws_endpoint_url" {
+  description = "Send every AWS API call to this URL (an emulator such as moto_server, for tests) and skip the checks that need real AWS. Empty (the default) means real AWS."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.aws_endpoint_url == "" || can(regex("^https?://[^/\\s]+/?$", var.aws_endpoint_url))
+    error_message = "aws_endpoint_url must be empty or a base URL such as http://127.0.0.1:5000."
+  }
+}
+
+variable "service_name" {
+  description = "Name of the service: the ECS service, the container and the Service dimension of its metrics."
+  type        = string
+  default     = "hello-service"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.service_name))
+    error_message = "service_name must be 3 to 20 lower-case letters, digits or '-', starting with a letter (names of the form <service>-<environment> must fit AWS's 32-character limits)."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (staging, production, ...): part of every resource name and the service's APP_ENV."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "environment must be 2 to 10 lower-case letters or digits, starting with a letter."
+  }
+}
+
+variable "image_tag" {
+  description = "Version tag of the image Terraform's first task definition revision uses (push it to the repository before the first full apply). The deploy pipeline owns the running image afterwards."
+  type        = string
+  default     = "0.1.0"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag)) && var.image_tag != "latest"
+    error_message = "image_tag must be a valid image tag other than latest (images are addressed by version)."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR block of the VPC."
+  type        = string
+  default     = "10.0.0.0/16"
+}
+
+variable "az_count" {
+  description = "Number of availability zones (2 or 3)."
+  type        = number
+  default     = 2
+}
+
+variable "network_profile" {
+  description = "Network cost profile: ha_nat (a NAT gateway per zone), single_nat (one NAT gateway) or endpoints_only (no NAT, VPC endpoints only). See docs/SETUP.md for the monthly cost of each."
+  type        = string
+  default     = "ha_nat"
+}
+
+variable "enable_vpc_endpoints" {
+  description = "Add VPC endpoints (ECR api/dkr, CloudWatch Logs, S3 gateway) to a NAT profile."
+  type        = bool
+  default     = false
+}
+
+variable "enable_flow_logs" {
+  description = "Record VPC flow logs to CloudWatch Logs."
+  type        = bool
+  default     = false
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for HTTPS on the ALB (HTTP then redirects to HTTPS); null serves plain HTTP, for a demo only."
+  type        = string
+  default     = null
+}
+
+variable "alb_access_logs_bucket" {
+  description = "S3 bucket for ALB access logs; null disables them."
+  type        = string
+  default     = null
+}
+
+variable "alb_deletion_protection" {
+  description = "Protect the ALB from deletion."
+  type        = bool
+  default     = false
+}
+
+variable "test_listener_cidrs" {
+  description = "CIDR blocks allowed to reach the CodeDeploy test listener (CodeDeploy strategies)."
+  type        = list(string)
+  default     = []
+}
+
+variable "deployment_strategy" {
+  description = "rolling (ECS), blue_green, canary or linear (CodeDeploy). See docs/SETUP.md on switching."
+  type        = string
+  default     = "rolling"
+
+  validation {
+    condition     = contains(["rolling", "blue_green", "canary", "linear"], var.deployment_strategy)
+    error_message = "deployment_strategy must be one of rolling, blue_green, canary, linear."
+  }
+}
+
+variable "desired_count" {
+  description = "Number of tasks the service starts with."
+  type        = number
+  default     = 2
+}
+
+variable "cpu" {
+  description = "Task CPU units (256 = 0.25 vCPU)."
+  type        = number
+  default     = 256
+}
+
+variable "memory" {
+  description = "Task memory in MiB."
+  type        = number
+  default     = 512
+}
+
+variable "cpu_architecture" {
+  description = "X86_64 or ARM64."
+  type        = string
+  default     = "X86_64"
+}
+
+variable "capacity_provider_weights" {
+  description = "Share of tasks on FARGATE and FARGATE_SPOT, and the number always on FARGATE (base)."
+  type = object({
+    fargate      = number
+    fargate_spot = number
+    base         = number
+  })
+  default = { fargate = 1, fargate_spot = 0, base = 1 }
+}
+
+variable "autoscaling" {
+  description = "Service auto scaling (see the ecs module). enabled = false switches it off, which the moto_server test run needs: moto cannot read back a scalable target."
+  type = object({
+    enabled             = optional(bool, true)
+    min_capacity        = optional(number, 1)
+    max_capacity        = optional(number, 4)
+    cpu_target_percent  = optional(number, 70)
+    requests_per_target = optional(number, 1000)
+    scale_in_cooldown   = optional(number, 300)
+    scale_out_cooldown  = optional(number, 60)
+  })
+  default = {}
+}
+
+variable "container_insights" {
+  description = "Container Insights on the cluster: enabled, enhanced or disabled."
+  type        = string
+  default     = "enabled"
+}
+
+variable "enable_execute_command" {
+  description = "Allow ECS Exec into tasks."
+  type        = bool
+  default     = false
+}
+
+variable "log_level" {
+  description = "The service's LOG_LEVEL."
+  type        = string
+  default     = "info"
+}
+
+variable "log_retention_days" {
+  description = "Retention of the service's log group, in days."
+  type        = number
+  default     = 30
+}
+
+variable "alarm_email" {
+  description = "E-mail address for alarm notifications; null for none."
+  type        = string
+  default     = null
+}
+
+variable "alarm_thresholds" {
+  description = "Alarm thresholds (see the cloudwatch module)."
+  type = object({
+    cpu_percent       = optional(number, 85)
+    memory_percent    = optional(number, 85)
+    error_5xx_percent = optional(number, 5)
+    p99_latency_s     = optional(number, 1)
+    unhealthy_hosts   = optional(number, 0)
+  })
+  default = {}
+}
+
+variable "ecr_keep_release_images" {
+  description = "Number of most recent images ECR keeps."
+  type        = number
+  default     = 30
+}
+
+variable "ecr_untagged_expiry_days" {
+  description = "Days after which untagged images expire."
+  type        = number
+  default     = 7
+}
+
+variable "ecr_force_delete" {
+  description = "Let destroy delete the repository with its images (throw-away environments)."
+  type        = bool
+  default     = false
+}
+
+variable "deploy_role_name" {
+  description = "Name of this environment's GitHub Actions deploy role, created by infrastructure/bootstrap (output deploy_role_names); the deploy permissions are attached to it. null attaches none."
+  type        = string
+  default     = null
+}
+
+variable "timing_overrides" {
+  description = "Per-environment changes to the timing budget in timing.json (same field names); the merged budget is validated as a whole."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition = alltrue([for k in keys(var.timing_overrides) : contains([
+      "alb_health_check_interval_s", "alb_health_check_timeout_s", "alb_healthy_threshold",
+      "alb_unhealthy_threshold", "alb_deregistration_delay_s", "alb_idle_timeout_s", "drain_margin_s",
+      "drain_delay_s", "shutdown_timeout_s", "stop_timeout_s", "idle_timeout_s", "health_check_grace_period_s",
+      "container_health_check_interval_s", "container_health_check_timeout_s",
+      "container_health_check_retries", "container_health_check_start_period_s",
+    ], k)])
+    error_message = "timing_overrides may only name fields of timing.json (see infrastructure/terraform/modules/timing/README.md)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource, besides Project, Environment and ManagedBy."
+  type        = map(string)
+  default     = {}
+}

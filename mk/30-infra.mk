@@ -1,0 +1,89 @@
+# The infrastructure: Terraform formatting, validation, `terraform test` suites with a
+# mocked AWS provider, and a real apply/read-back/destroy against moto_server.
+# Nothing here needs the C++ build; everything runs offline when the machine has a
+# Terraform provider mirror (tools/terraform-cli-config finds it) and moto_server.
+
+INFRA_PACKAGES := jq curl python3
+INFRA_BUILD := $(ROOT)/build/infra
+INFRA_SRC := $(INFRA_BUILD)/src/infrastructure
+# Terraform reads this CLI configuration, written into the build tree (never the home).
+INFRA_TF := TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc TF_IN_AUTOMATION=1 TF_INPUT=0 terraform
+INFRA_ROOTS := terraform bootstrap
+
+INFRA_DOC_DIRS := $(ROOT)/infrastructure/terraform $(ROOT)/infrastructure/bootstrap $(wildcard $(ROOT)/infrastructure/terraform/modules/*)
+
+.PHONY: infra-tools infra-fmt infra-fmt-check infra-docs infra-validate infra-unit infra-moto test-infra
+
+# terraform is not in Debian: say how to get it instead of skipping anything.
+infra-tools:
+	@$(ENSURE_PACKAGES) $(INFRA_PACKAGES)
+	@if ! command -v terraform >/dev/null 2>&1; then \
+	  echo "error: terraform (>= 1.7) is not installed, and Debian does not package it." >&2; \
+	  echo "       Install HashiCorp's release: its apt repository (package 'terraform') or the" >&2; \
+	  echo "       zip for linux from the Terraform downloads page, unpacked onto PATH." >&2; \
+	  exit 1; \
+	fi
+	@if ! command -v aws >/dev/null 2>&1; then $(ENSURE_PACKAGES) awscli; fi
+	@$(ROOT)/tools/terraform-cli-config $(INFRA_BUILD)/terraformrc
+	@echo "==> $$($(INFRA_TF) version | head -n 1), $$(aws --version 2>&1 | cut -d' ' -f1)"
+
+# A fresh copy of infrastructure/ per run, so Terraform's working files (.terraform,
+# lock files) never land in the source tree.
+$(INFRA_SRC): FORCE
+	@rm -rf $(INFRA_BUILD)/src && mkdir -p $(INFRA_BUILD)/src
+	@cp -r $(ROOT)/infrastructure $(INFRA_BUILD)/src/
+	@find $(INFRA_SRC) \( -name .terraform -o -name '.terraform.lock.hcl' -o -name '*.tfstate*' \) -prune -exec rm -rf {} +
+.PHONY: FORCE
+FORCE:
+
+infra-fmt: infra-tools ## format the Terraform code in place
+	@$(INFRA_TF) fmt -recursive $(ROOT)/infrastructure
+
+infra-fmt-check: infra-tools
+	@echo "==> terraform fmt -check, README inputs/outputs tables, shellcheck"
+	@$(INFRA_TF) fmt -check -recursive -diff $(ROOT)/infrastructure
+	@$(ROOT)/tools/terraform-module-docs --check $(INFRA_DOC_DIRS)
+	@$(ENSURE_PACKAGES) shellcheck
+	@shellcheck $(ROOT)/infrastructure/tests/moto-e2e $(ROOT)/infrastructure/tests/timing-messages $(ROOT)/tools/terraform-cli-config
+
+infra-docs: ## rewrite the inputs/outputs tables of the Terraform READMEs from the code
+	@$(ROOT)/tools/terraform-module-docs $(INFRA_DOC_DIRS)
+
+infra-validate: infra-tools $(INFRA_SRC) ## terraform init -backend=false and validate, both roots
+	@for r in $(INFRA_ROOTS); do \
+	  echo "==> terraform init and validate: infrastructure/$$r"; \
+	  $(INFRA_TF) -chdir=$(INFRA_SRC)/$$r init -backend=false -input=false -no-color >$(INFRA_BUILD)/init-$$r.log \
+	    || { cat $(INFRA_BUILD)/init-$$r.log >&2; exit 1; }; \
+	  $(INFRA_TF) -chdir=$(INFRA_SRC)/$$r validate -no-color; \
+	done
+
+infra-unit: infra-validate ## terraform test suites (mocked AWS provider) and the timing-budget messages
+	@for r in $(INFRA_ROOTS); do \
+	  echo "==> terraform test: infrastructure/$$r"; \
+	  $(INFRA_TF) -chdir=$(INFRA_SRC)/$$r test -no-color | grep -v '\.\.\. pass$$'; \
+	done
+	@echo "==> timing budget: each broken rule names itself"
+	@TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc $(ROOT)/infrastructure/tests/timing-messages $(INFRA_BUILD)/timing
+
+infra-moto: infra-tools ## apply, read back and destroy the stack against moto_server (about 3 minutes)
+	@TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc $(ROOT)/tools/with-moto \
+	  $(ROOT)/infrastructure/tests/moto-e2e $(INFRA_BUILD)/moto
+
+# The moto run spends most of its time waiting for the provider (the ALB alone about a
+# minute), so it runs beside the terraform test suites; its log is shown when both end.
+test-infra: ## the infrastructure's whole suite: fmt, validate, terraform test, moto apply/destroy
+	@start=$$(date +%s); \
+	$(MAKE) infra-fmt-check; \
+	$(MAKE) infra-validate; \
+	echo "==> moto apply/read-back/destroy in the background (log: $(INFRA_BUILD)/moto.log)"; \
+	$(MAKE) infra-moto >$(INFRA_BUILD)/moto.log 2>&1 & moto_pid=$$!; \
+	unit_rc=0; $(MAKE) infra-unit || unit_rc=$$?; \
+	unit=$$(date +%s); \
+	moto_rc=0; wait $$moto_pid || moto_rc=$$?; \
+	echo "==> moto run log:"; cat $(INFRA_BUILD)/moto.log; \
+	echo "==> test-infra: terraform test suites done after $$((unit - start)) s, all done after $$(( $$(date +%s) - start )) s"; \
+	if [ $$unit_rc -ne 0 ] || [ $$moto_rc -ne 0 ]; then \
+	  echo "==> test-infra FAILED: terraform test exit $$unit_rc, moto run exit $$moto_rc" >&2; exit 1; \
+	fi
+
+TEST_TARGETS += test-infra
