@@ -1,5 +1,7 @@
 #include "http/request_id.hpp"
 
+#include <array>
+
 namespace hello::http {
 
 namespace {
@@ -12,17 +14,29 @@ std::uint64_t splitmix64(std::uint64_t& state) {
   return z ^ (z >> 31U);
 }
 
+// Two hex digits per byte value, so that a byte costs one lookup.
+constexpr std::array<std::array<char, 2>, 256> kHexPairs = [] {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::array<std::array<char, 2>, 256> pairs{};
+  for (std::size_t b = 0; b < 256; ++b) {
+    pairs[b] = {kHex[b >> 4U], kHex[b & 0xfU]};
+  }
+  return pairs;
+}();
+
 }  // namespace
 
 RequestIdGenerator::RequestIdGenerator(std::uint64_t seed) : state_(seed) {}
 
 std::string_view RequestIdGenerator::next() {
-  static constexpr char kHex[] = "0123456789abcdef";
+  char* out = text_;
   for (int half = 0; half < 2; ++half) {
     std::uint64_t bits = splitmix64(state_);
-    for (int i = 0; i < 16; ++i) {
-      text_[half * 16 + i] = kHex[bits & 0xfU];
-      bits >>= 4U;
+    for (int byte = 0; byte < 8; ++byte) {
+      const auto& pair = kHexPairs[bits & 0xffU];
+      *out++ = pair[0];
+      *out++ = pair[1];
+      bits >>= 8U;
     }
   }
   return {text_, sizeof text_};

@@ -1,5 +1,6 @@
 #include "observability/json.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -42,17 +43,36 @@ std::size_t utf8_sequence(std::string_view s) noexcept {
   return length;
 }
 
+// Bytes that can be copied as they are: printable ASCII but the quote and the backslash.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7f; ++c) {
+    plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  }
+  return plain;
+}();
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t plain_start = 0;
+  // Most values (paths, ids, addresses) need no escaping: find out with a tight scan and
+  // copy them in one piece.
   std::size_t i = 0;
-  const auto flush_plain = [&] { out.append(value.substr(plain_start, i - plain_start)); };
+  while (i < value.size() && kPlain[static_cast<unsigned char>(value[i])]) {
+    ++i;
+  }
+  out.push_back('"');
+  if (i == value.size()) {
+    out.append(value);
+    out.push_back('"');
+    return;
+  }
+  std::size_t plain_start = 0;
+  const auto flush_plain = [&] { out.append(value.data() + plain_start, i - plain_start); };
   while (i < value.size()) {
     const auto c = static_cast<unsigned char>(value[i]);
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+    if (kPlain[c]) {
       ++i;
       continue;
     }

@@ -86,9 +86,10 @@ LineBuilder::LineBuilder(std::string& out, LogFormat format, LogLevel level, std
 
 void LineBuilder::key(std::string_view k) {
   if (format_ == LogFormat::kJson) {
-    out_.push_back(',');
-    append_json_string(out_, k);
-    out_.push_back(':');
+    // Keys are the program's own identifiers: nothing to escape.
+    out_.append(",\"");
+    out_.append(k);
+    out_.append("\":");
   } else {
     out_.push_back(' ');
     out_.append(k);
