@@ -54,6 +54,9 @@ docker_answers() {
 
 container_init() {
   local choice=${CONTAINER_ENGINE:-}
+  # Scratch files of the scripts (error output, lowered limits) live here; a fresh clone
+  # has no build/ yet.
+  mkdir -p "$HELLO_STATE_DIR"
   if [ -z "$choice" ]; then
     if docker_answers; then choice=docker; else choice=podman; fi
   fi
