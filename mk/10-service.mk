@@ -77,11 +77,14 @@ lint-cpp: test-deps format-check ## clang-format check, clang-tidy, cppcheck
 	  --error-exitcode=1 --suppress=missingIncludeSystem -I src -I build/clang/generated src
 	@echo "==> C++ lint clean"
 
+# In the whole suite the fuzzer gets 30 s (about a million inputs); `make fuzz` alone, 60.
+TEST_FUZZ_SECONDS ?= 30
+
 test-service: ## the service's whole suite: format check, release (gcc, static) and asan (clang) builds, bounded fuzz run
 	@$(MAKE) format-check
 	@$(MAKE) test-service-release
 	@$(MAKE) test-service-asan
-	@$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
 bench: build ## benchmark against nginx and the seed's Flask stack (writes docs/OPTIMIZATION.md figures)
 	@bench/run.sh
