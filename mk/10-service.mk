@@ -9,7 +9,7 @@ CPP_SOURCES = $(shell git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/
 PORT ?= 5000
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build run test-deps test-unit test-service test-service-release test-service-asan test-service-clang fuzz bench format format-check lint-cpp
+.PHONY: deps build run test-deps test-unit test-service test-service-release test-service-asan test-service-clang test-service-tsan fuzz bench format format-check lint-cpp
 
 deps: ## install the Debian packages the build needs
 	@$(ENSURE_PACKAGES) $(SERVICE_PACKAGES)
@@ -47,6 +47,11 @@ fuzz: test-deps ## run the HTTP fuzz target for FUZZ_SECONDS (default 60)
 	@mkdir -p build/asan/fuzz-corpus
 	@build/asan/fuzz/fuzz_http -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
 	  -dict=fuzz/http.dict build/asan/fuzz-corpus fuzz/seeds 2>&1 | tail -n 12
+
+test-service-tsan: test-deps ## the whole service suite under ThreadSanitizer (clang)
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan
+	@ctest --preset tsan
 
 test-service-clang: test-deps
 	@cmake --preset clang >/dev/null
