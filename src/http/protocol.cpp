@@ -5,6 +5,8 @@
 
 #include <boost/beast/http/error.hpp>
 
+#include "http/text.hpp"
+
 namespace hello::http {
 
 namespace {
@@ -26,16 +28,6 @@ std::string_view refusal_body(Reject reject) noexcept {
 
 constexpr std::string_view kTimeoutBody = R"({"error":"request timeout"})";
 constexpr std::string_view kInternalErrorBody = R"({"error":"internal server error"})";
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -139,7 +131,7 @@ std::string_view Protocol::client_of(const Request& request) const {
   std::string_view xff = request.forwarded_for;
   if (!xff.empty()) {
     const std::size_t comma = xff.rfind(',');
-    const std::string_view last = trim(comma == std::string_view::npos ? xff : xff.substr(comma + 1));
+    const std::string_view last = trim_ows(comma == std::string_view::npos ? xff : xff.substr(comma + 1));
     if (!last.empty()) {
       return last;
     }

@@ -6,6 +6,8 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "http/text.hpp"
+
 namespace hello::http {
 
 namespace beast = boost::beast;
@@ -46,16 +48,6 @@ bool is_safe_id(std::string_view value) noexcept {
   }
   return std::all_of(value.begin(), value.end(),
                      [](char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != ','; });
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept {
@@ -309,7 +301,7 @@ void RequestParser::on_header_impl(beast::error_code& ec) {
     // list, a repeat, or a Content-Length beside it) could be framed differently by
     // another hop: refuse it (RFC 9112, 6.1 and 6.3).
     if (transfer_encoding_count_ > 1 || has_content_length_ ||
-        !beast::iequals(trim(view(transfer_encoding_)), "chunked")) {
+        !beast::iequals(trim_ows(view(transfer_encoding_)), "chunked")) {
       return fail(Reject::kAmbiguousFraming, ec);
     }
   }

@@ -11,18 +11,11 @@ namespace hello::observability {
 
 namespace {
 
-template <class Int>
-void append_int(std::string& out, Int value) {
-  char digits[24];
-  const auto result = std::to_chars(digits, digits + sizeof digits, value);
-  out.append(digits, static_cast<std::size_t>(result.ptr - digits));
-}
-
 // Milliseconds with up to three decimals ("0.012", "1.5", "20") from nanoseconds, in
 // integer arithmetic.
 void append_millis(std::string& out, std::chrono::nanoseconds duration) {
   const auto micros = static_cast<std::uint64_t>(std::max<std::int64_t>(duration.count(), 0) / 1000);
-  append_int(out, micros / 1000);
+  append_integer(out, micros / 1000);
   std::uint64_t fraction = micros % 1000;
   if (fraction == 0) {
     return;
@@ -70,9 +63,9 @@ void AccessLog::write(const http::Exchange& e) {
     line.append(R"(,"path":)");
     append_json_string(line, e.path);
     line.append(R"(,"status":)");
-    append_int(line, e.status);
+    append_integer(line, e.status);
     line.append(R"(,"bytes":)");
-    append_int(line, e.body_bytes);
+    append_integer(line, e.body_bytes);
     line.append(R"(,"duration_ms":)");
     append_millis(line, e.duration);
     line.append(R"(,"request_id":)");

@@ -9,13 +9,6 @@ namespace hello::observability {
 
 namespace {
 
-template <class Int>
-void append_int(std::string& out, Int value) {
-  char digits[24];
-  const auto result = std::to_chars(digits, digits + sizeof digits, value);
-  out.append(digits, static_cast<std::size_t>(result.ptr - digits));
-}
-
 bool needs_quotes(std::string_view s) {
   if (s.empty()) {
     return true;
@@ -108,12 +101,12 @@ void LineBuilder::field(std::string_view k, std::string_view value) {
 
 void LineBuilder::field(std::string_view k, std::int64_t value) {
   key(k);
-  append_int(out_, value);
+  append_integer(out_, value);
 }
 
 void LineBuilder::field(std::string_view k, std::uint64_t value) {
   key(k);
-  append_int(out_, value);
+  append_integer(out_, value);
 }
 
 void LineBuilder::field(std::string_view k, double value, int decimals) {

@@ -24,12 +24,6 @@ struct alignas(64) Metrics::Shard {
 
 namespace {
 
-void append_uint(std::string& out, std::uint64_t v) {
-  char digits[24];
-  const auto r = std::to_chars(digits, digits + sizeof digits, v);
-  out.append(digits, static_cast<std::size_t>(r.ptr - digits));
-}
-
 void append_label_value(std::string& out, std::string_view v) {
   // Prometheus label values escape backslash, quote and newline.
   for (const char c : v) {
@@ -125,12 +119,12 @@ std::string Metrics::render(std::string_view extra) const {
         append_label_value(out, labels_.routes[r]);
         out.append("\",method=\"").append(http::method_name(static_cast<http::Method>(m))).append("\",code=\"");
         if (c < kStatuses.size()) {
-          append_uint(out, static_cast<std::uint64_t>(kStatuses[c]));
+          append_integer(out, static_cast<std::uint64_t>(kStatuses[c]));
         } else {
           out.append("other");
         }
         out.append("\"} ");
-        append_uint(out, n);
+        append_integer(out, n);
         out.push_back('\n');
       }
     }
@@ -166,7 +160,7 @@ std::string Metrics::render(std::string_view extra) const {
         out.append("+Inf");
       }
       out.append("\"} ");
-      append_uint(out, cumulative);
+      append_integer(out, cumulative);
       out.push_back('\n');
     }
     out.append("http_request_duration_seconds_sum{route=\"");
@@ -176,7 +170,7 @@ std::string Metrics::render(std::string_view extra) const {
     out.append("\nhttp_request_duration_seconds_count{route=\"");
     append_label_value(out, labels_.routes[r]);
     out.append("\"} ");
-    append_uint(out, count);
+    append_integer(out, count);
     out.push_back('\n');
   }
 
@@ -198,20 +192,20 @@ std::string Metrics::render(std::string_view extra) const {
   }
   header(out, "http_requests_in_flight", "gauge", "Requests received whose response is not yet written.");
   out.append("http_requests_in_flight ");
-  append_uint(out, started - std::min(started, written));
+  append_integer(out, started - std::min(started, written));
   out.push_back('\n');
   header(out, "http_connections_open", "gauge", "Open client connections.");
   out.append("http_connections_open ");
-  append_uint(out, opened - std::min(opened, closed));
+  append_integer(out, opened - std::min(opened, closed));
   out.push_back('\n');
   header(out, "http_connections_total", "counter", "Client connections accepted.");
   out.append("http_connections_total ");
-  append_uint(out, opened);
+  append_integer(out, opened);
   out.push_back('\n');
   header(out, "http_connections_rejected_total", "counter",
          "Connections closed at once because MAX_CONNECTIONS were open.");
   out.append("http_connections_rejected_total ");
-  append_uint(out, rejected);
+  append_integer(out, rejected);
   out.push_back('\n');
 
   header(out, "hello_build_info", "gauge", "Build identity of the running binary (always 1).");
