@@ -2,6 +2,7 @@
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,10 @@ def print_status(stack, as_json):
         print("  (no replicas)")
 
 
+def interrupted(signum, _frame):
+    raise KeyboardInterrupt(f"stopped by signal {signal.Signals(signum).name}")
+
+
 def main(argv=None):
     root = Path(os.environ.get("HELLO_ROOT") or Path(__file__).resolve().parents[3])
     parser = argparse.ArgumentParser(prog="deploy/local/stack", description=__doc__)
@@ -130,9 +135,15 @@ def main(argv=None):
                 raise StackError(f"CANARY_PERCENT={args.canary_percent}: allowed are 1 to 50")
             bake = args.bake_s if args.bake_s is not None else 30 * stack.state["time_scale"]
             ensure_image(root, args.version, args.fault, stack.clock)
+            # A stop request rolls back like a failure does (SIGINT already raises this).
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, interrupted)
             deployment = Deployment(stack, args.strategy, args.version, args.canary_percent, bake)
             rc = deployment.run()
-            print_status(stack, False)
+            try:
+                print_status(stack, False)
+            except OSError:
+                pass
             return rc
     except (StackError, timing.TimingError, haproxy.HAProxyError, replicas.ReplicaError, DeployFailed) as err:
         say(stack.clock, f"error: {err}")

@@ -7,9 +7,10 @@ exits non-zero. While new replicas take live traffic, any 5xx they answer fails 
 deployment (the CloudWatch alarm that stops a deployment on AWS)."""
 import json
 import time
+import traceback
 from pathlib import Path
 
-from . import haproxy, replicas
+from . import haproxy
 from .stack import FULL_WEIGHT, POLL_S, DeployFailed, StackError, say
 
 STRATEGIES = ("rolling", "blue-green", "canary")
@@ -23,15 +24,8 @@ class Deployment:
         self.canary_percent = canary_percent
         self.bake_s = bake_s
         self.clock = stack.clock
-        running = stack.replicas()
-        versions = sorted({r.version for r in running.values()})
-        if len(versions) != 1 or any(r.state != "running" for r in running.values()):
-            raise StackError("the stack is not in a steady state (replicas: " +
-                             ", ".join(f"{r.slot} {r.version} {r.state}" for r in running.values()) +
-                             "); deploy one version again to repair it, or 'make stack-down' and 'make stack-up'")
-        self.old_version = versions[0]
-        self.old = list(running.values())  # old replicas still running
         self.count = stack.state["replicas"]
+        self.old_version, self.old = self.repair()  # old replicas still running
         self.new = []                       # new replicas started
         self.admitted = set()               # slots of new replicas that took live traffic
         self.baseline_5xx = {}
@@ -41,6 +35,36 @@ class Deployment:
 
     def step(self, text):
         say(self.clock, text)
+
+    def repair(self):
+        """Brings a stack an interrupted command left behind back to N replicas of one
+        version before anything else: replicas taking no live traffic go (gracefully if
+        they may still hold requests), missing ones are started again."""
+        stack = self.stack
+        running = stack.replicas()
+        live = stack.api.servers("live")
+        dead = [r for r in running.values() if r.state != "running" or live[r.slot].maint]
+        draining = [r for r in running.values() if r not in dead and not live[r.slot].takes_traffic]
+        if dead or draining:
+            self.step("repairing what an interrupted command left: " +
+                      ", ".join(f"{r.slot} ({r.version}) takes no live traffic" for r in dead + draining))
+            stack.remove_now(dead)
+            stack.retire(draining, "left draining")
+            running = stack.replicas()
+        versions = sorted({r.version for r in running.values()})
+        if len(versions) != 1:
+            raise StackError("the stack does not run one version (replicas: " +
+                             (", ".join(f"{r.slot} {r.version}" for r in running.values()) or "none") +
+                             "); 'make stack-down' and 'make stack-up' start afresh")
+        old = list(running.values())
+        if len(old) < self.count:
+            self.step(f"repairing: {len(old)} of {self.count} replicas run; starting {self.count - len(old)} "
+                      f"more of {versions[0]}")
+            more = [stack.start_replica(slot, versions[0]) for slot in stack.free_slots()[:self.count - len(old)]]
+            stack.wait_up(more)
+            stack.admit(more, FULL_WEIGHT)
+            old += more
+        return versions[0], sorted(old, key=lambda r: int(r.slot[1:]))
 
     # ---- guard: the new version must not answer 5xx on live traffic -------------------
     def guard(self, now=False):
@@ -56,6 +80,11 @@ class Deployment:
         bad = {s: stats[("live", s)]["5xx"] - self.baseline_5xx.get(s, 0) for s in self.admitted}
         bad = {s: n for s, n in bad.items() if n > 0}
         if bad:
+            # Stop the bleeding at once if the old version can carry the traffic.
+            live = self.stack.api.servers("live")
+            if any(live[r.slot].takes_traffic for r in self.old):
+                self.stack.api.run(*[f"set server live/{s} state drain" for s in sorted(self.admitted)])
+                self.step(f"5xx from {self.version}: took {', '.join(sorted(self.admitted))} out of live traffic")
             raise DeployFailed(f"the new version answered 5xx on live traffic ({', '.join(f'{s}: {n}' for s, n in bad.items())})")
 
     def take_baseline(self, reps):
@@ -87,8 +116,8 @@ class Deployment:
             self.stack.admit([rep], FULL_WEIGHT)
             self.admitted.add(rep.slot)
             self.step(f"{rep.slot} ({self.version}) takes live traffic")
-            self.stack.retire([old], "HAProxy learns it from /ready")
             self.old.remove(old)
+            self.stack.retire([old], "HAProxy learns it from /ready", self.guard)
             self.guard(now=True)
         self.step(f"verifying the live listener {self.stack.url('live')}")
         if not self.stack.verify(self.stack.url("live"), self.version):
@@ -114,8 +143,8 @@ class Deployment:
         if not self.stack.verify(self.stack.url("live"), self.version):
             raise DeployFailed("verification through the live listener after the switch failed")
         self.guard(now=True)
-        self.stack.retire(self.old, "HAProxy already drains it; /ready fails too")
-        self.old = []
+        retiring, self.old = self.old, []
+        self.stack.retire(retiring, "HAProxy already drains it; /ready fails too", self.guard)
         self.stack.leave_test(green)
 
     def canary(self):
@@ -145,8 +174,8 @@ class Deployment:
         if not self.stack.verify(self.stack.url("live"), self.version):
             raise DeployFailed("verification through the live listener failed")
         self.guard(now=True)
-        self.stack.retire(self.old, "HAProxy already drains it; /ready fails too")
-        self.old = []
+        retiring, self.old = self.old, []
+        self.stack.retire(retiring, "HAProxy already drains it; /ready fails too", self.guard)
         self.stack.leave_test(new)
 
     def bake(self, new):
@@ -221,8 +250,10 @@ class Deployment:
         steps = {"rolling": self.rolling, "blue-green": self.blue_green, "canary": self.canary}
         try:
             steps[self.strategy]()
-        except (DeployFailed, haproxy.HAProxyError, replicas.ReplicaError, KeyboardInterrupt) as err:
-            reason = str(err) or "interrupted"
+        except (Exception, KeyboardInterrupt) as err:  # any failure rolls back
+            reason = str(err) or type(err).__name__
+            if not isinstance(err, (DeployFailed, KeyboardInterrupt)):
+                traceback.print_exc()
             self.step(f"FAILED: {reason}")
             self.record.update(result="rolled back", reason=reason)
             try:

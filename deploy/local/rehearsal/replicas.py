@@ -163,17 +163,11 @@ def signal(replica, sig):
     podman("kill", "--signal", sig, replica.container)
 
 
-def wait_exit(replica, timeout_s):
-    """Waits for the service container to exit; returns its exit code, or None if it
-    was still running at the deadline."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        status, _, code = podman("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}",
-                                 replica.container).stdout.strip().partition(" ")
-        if status in ("exited", "stopped"):
-            return int(code or 0)
-        time.sleep(0.1)
-    return None
+def exit_code(replica):
+    """The service container's exit code once it has exited, else None."""
+    status, _, code = podman("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}",
+                             replica.container).stdout.strip().partition(" ")
+    return int(code or 0) if status in ("exited", "stopped") else None
 
 
 def remove(*reps):

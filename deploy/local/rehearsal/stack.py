@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -34,7 +35,15 @@ class Clock:
 
 
 def say(clock, text):
-    print(f"[{clock.elapsed():6.1f}s] {text}", flush=True)
+    """Progress lines. A closed output (a pipe to `head`, a closed terminal) must not
+    stop a deployment half-way, least of all its rollback: the lines are dropped."""
+    try:
+        print(f"[{clock.elapsed():6.1f}s] {text}", flush=True)
+    except OSError:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
 
 
 def port_free(port):
@@ -179,7 +188,8 @@ class Stack:
         replica = replicas.start(self.dir, self.name, slot, version, definition, extra)
         # Counters per slot run on from earlier replicas: status counts from here.
         base = self.baselines()
-        base[slot] = self.api.stats().get(("live", slot), {}).get("responses", 0)
+        counters = self.api.stats().get(("live", slot), {})
+        base[slot] = {"responses": counters.get("responses", 0), "5xx": counters.get("5xx", 0)}
         (self.dir / "baselines.json").write_text(json.dumps(base) + "\n")
         say(self.clock, f"started {version} in slot {slot} (127.0.0.1:{self.slot_port(slot)}, pod {replica.pod})")
         return replica
@@ -239,11 +249,13 @@ class Stack:
             commands.append("show stat")
         return self.api.run(*commands)
 
-    def retire(self, reps, how):
+    def retire(self, reps, how, guard=None):
         """Stops replicas the way ECS stops tasks: SIGTERM, the service's /ready fails
         and HAProxy's health check takes the replica out, the service drains and exits
         by itself; SIGKILL only after the stop timeout. `how` says whether HAProxy was
-        already told to drain them (a traffic switch) or learns it from /ready."""
+        already told to drain them (a traffic switch) or learns it from /ready. A
+        failure the guard finds meanwhile is raised once the stop is complete (a
+        SIGTERM cannot be taken back)."""
         if not reps:
             return
         budget = self.budget
@@ -259,32 +271,47 @@ class Stack:
         start = time.monotonic()
         for r in reps:
             replicas.signal(r, "TERM")
-        pending = {r.slot for r in reps}
         # HAProxy needs at most interval x unhealthy threshold (+ a check timeout) to see
         # /ready fail; the drain delay is longer by the budget's rule.
-        detect_limit = budget["drain_delay_s"]
-        while pending and time.monotonic() - start < detect_limit:
+        not_down = {r.slot for r in reps}
+        running = {r.slot: r for r in reps}
+        failure = None
+        warned = False
+        while running:
+            elapsed = time.monotonic() - start
             servers = self.api.servers("live")
-            for slot in sorted(pending):
+            for slot in sorted(not_down):
                 if not servers[slot].up:
-                    pending.discard(slot)
-                    say(self.clock, f"HAProxy marked {slot} DOWN {time.monotonic() - start:.1f} s after SIGTERM "
-                                    "(its health check saw /ready fail): no new requests go there")
-            time.sleep(POLL_S)
-        for slot in sorted(pending):
-            say(self.clock, f"WARNING: HAProxy still counted {slot} up when its drain delay ended")
-        stop_timeout = budget["stop_timeout_s"]
-        for r in reps:
-            left = stop_timeout - (time.monotonic() - start)
-            code = replicas.wait_exit(r, max(left, 0.1))
-            if code is None:
-                replicas.signal(r, "KILL")
-                say(self.clock, f"WARNING: {r.slot} still ran at its {stop_timeout:g} s stop timeout: SIGKILL")
-            else:
-                say(self.clock, f"{r.slot} ({r.version}) exited with code {code} "
-                                f"{time.monotonic() - start:.1f} s after SIGTERM")
+                    not_down.discard(slot)
+                    say(self.clock, f"HAProxy marked {slot} DOWN {elapsed:.1f} s after SIGTERM (its health check "
+                                    "saw /ready fail): no new requests go there")
+            if not_down and not warned and elapsed > budget["drain_delay_s"]:
+                warned = True
+                say(self.clock, f"WARNING: HAProxy still counted {', '.join(sorted(not_down))} up when the drain "
+                                "delay ended")
+            for slot, r in sorted(running.items()):
+                code = replicas.exit_code(r)
+                if code is not None:
+                    del running[slot]
+                    say(self.clock, f"{slot} ({r.version}) exited with code {code} {elapsed:.1f} s after SIGTERM")
+            if running and elapsed > budget["stop_timeout_s"]:
+                for slot, r in sorted(running.items()):
+                    replicas.signal(r, "KILL")
+                    say(self.clock, f"WARNING: {slot} still ran at its {budget['stop_timeout_s']:g} s stop "
+                                    "timeout: SIGKILL")
+                running.clear()
+            if guard and failure is None:
+                try:
+                    guard()
+                except DeployFailed as err:
+                    failure = err
+                    say(self.clock, f"FAILED: {err}; finishing the stop of {names} first")
+            if running:
+                time.sleep(POLL_S)
         # The deregistration delay's end: whatever HAProxy still holds is closed.
         self._forget(reps)
+        if failure:
+            raise failure
 
     def baselines(self):
         try:
@@ -351,8 +378,8 @@ class Stack:
                 "haproxy": "UP" if live[slot].up else "DOWN",
                 "admin": live[slot].admin, "weight": live[slot].weight,
                 "test_listener": "-" if test[slot].maint else ("UP" if test[slot].up else "DOWN"),
-                "responses": counters.get("responses", 0) - (base.get(slot, 0) if r else 0),
-                "5xx": counters.get("5xx", 0),
+                "responses": counters.get("responses", 0) - (base.get(slot, {}).get("responses", 0) if r else 0),
+                "5xx": counters.get("5xx", 0) - (base.get(slot, {}).get("5xx", 0) if r else 0),
             })
         return rows
 

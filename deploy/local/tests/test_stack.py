@@ -39,7 +39,11 @@ GOOD_CANARY_TOLERANCE_POINTS = 1.0
 
 ENV = dict(os.environ, STACK_NAME="hello-stack-test", STACK_DIR=str(ROOT / "build/stack-test"),
            STACK_ACCESS_LOG="off")
+# Only to watch this test fail: STACK_TEST_FAULT=no-drain,no-retries runs the main stack
+# with those unsafe settings (see deploy/local/README.md).
 ENV.pop("STACK_FAULT", None)
+if os.environ.get("STACK_TEST_FAULT"):
+    ENV["STACK_FAULT"] = os.environ["STACK_TEST_FAULT"]
 
 passed, failed = 0, 0
 summary = []
