@@ -78,6 +78,28 @@ def print_status(stack, as_json):
         print("  (no replicas)")
 
 
+def render_compose(root, out, version, scale):
+    """The inputs of deploy/local/compose.yaml: two replicas on 8091 and 8092, HAProxy
+    on 8080 (test listener 8081, statistics 8082), rendered like the Podman stack's."""
+    budget = timing.load(root / "infrastructure/terraform/timing.json", scale)
+    (out / "run").mkdir(parents=True, exist_ok=True)
+    ports = {"live": 8080, "test": 8081, "stats": 8082}
+    slots = [("s1", 8091), ("s2", 8092)]
+    values = haproxy.config_values(budget, scale, "/run/hello-stack/haproxy.sock", ports, slots)
+    # Compose starts both replicas at once: they begin enabled in the live backend.
+    values["live_servers"] = "\n".join(f"  server {n} 127.0.0.1:{p}" for n, p in slots)
+    (out / "haproxy.cfg").write_text(haproxy.render_config(root / "deploy/local/haproxy.cfg.tmpl", values))
+    haproxy.check_config(out / "haproxy.cfg")
+    for i, (_, port) in enumerate(slots, 1):
+        definition = replicas.container_definition(root, version, port, budget)
+        env = {e["name"]: str(e["value"]) for e in definition["environment"]}
+        env.setdefault("HOST", "127.0.0.1")
+        (out / f"replica-{i}.env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+    (out / "compose.env").write_text(
+        f"IMAGE={replicas.image_ref(version)}\nSTOP_TIMEOUT_S={timing.whole_s(budget['stop_timeout_s'])}\n"
+        f"STACK_COMPOSE_DIR={out}\n")
+
+
 def interrupted(signum, _frame):
     raise KeyboardInterrupt(f"stopped by signal {signal.Signals(signum).name}")
 
@@ -105,6 +127,9 @@ def main(argv=None):
                         help="canary bake time (default 30 s x TIME_SCALE; CodeDeploy's canary bakes 5 minutes)")
     sub.add_parser("down", help="stop and remove everything")
     sub.add_parser("stats", help="HAProxy's per-server counters as JSON")
+    compose = sub.add_parser("compose", help="render the inputs of deploy/local/compose.yaml (Docker Compose)")
+    compose.add_argument("version", type=valid_version)
+    compose.add_argument("--time-scale", type=time_scale, default=1.0)
     args = parser.parse_args(argv)
 
     stack = Stack(root, os.environ.get("STACK_DIR") or root / "build/stack",
@@ -125,6 +150,11 @@ def main(argv=None):
         elif args.command == "stats":
             stats = stack.load().api.stats()
             print(json.dumps({f"{b}/{s}": c for (b, s), c in stats.items()}, indent=2))
+        elif args.command == "compose":
+            out = Path(os.environ.get("STACK_COMPOSE_DIR") or root / "build/stack-compose")
+            render_compose(root, out, args.version, args.time_scale)
+            print(f"==> wrote {out}/: compose.env, haproxy.cfg, replica-1.env, replica-2.env")
+            print(f"    docker compose --env-file {out}/compose.env -f deploy/local/compose.yaml up -d")
         elif args.command == "down":
             stack.lock()
             stack.down()
