@@ -153,8 +153,9 @@ def main(argv=None):
         elif args.command == "compose":
             out = Path(os.environ.get("STACK_COMPOSE_DIR") or root / "build/stack-compose")
             render_compose(root, out, args.version, args.time_scale)
-            print(f"==> wrote {out}/: compose.env, haproxy.cfg, replica-1.env, replica-2.env")
-            print(f"    docker compose --env-file {out}/compose.env -f deploy/local/compose.yaml up -d")
+            shown = stack.show(out)
+            print(f"==> wrote {shown}/: compose.env, haproxy.cfg, replica-1.env, replica-2.env")
+            print(f"    docker compose --env-file {shown}/compose.env -f deploy/local/compose.yaml up -d")
         elif args.command == "down":
             stack.lock()
             stack.down()

@@ -144,7 +144,7 @@ class Deployment:
             raise DeployFailed("verification through the live listener after the switch failed")
         self.guard(now=True)
         retiring, self.old = self.old, []
-        self.stack.retire(retiring, "HAProxy already drains it; /ready fails too", self.guard)
+        self.stack.retire(retiring, "HAProxy drains them already; /ready fails too", self.guard)
         self.stack.leave_test(green)
 
     def canary(self):
@@ -175,7 +175,7 @@ class Deployment:
             raise DeployFailed("verification through the live listener failed")
         self.guard(now=True)
         retiring, self.old = self.old, []
-        self.stack.retire(retiring, "HAProxy already drains it; /ready fails too", self.guard)
+        self.stack.retire(retiring, "HAProxy drains them already; /ready fails too", self.guard)
         self.stack.leave_test(new)
 
     def bake(self, new):
@@ -235,7 +235,7 @@ class Deployment:
             stack.admit([rep], FULL_WEIGHT)
             self.old.append(rep)
             stack.retire([victim], "HAProxy learns it from /ready")
-        stack.retire(admitted, "HAProxy already drains it; /ready fails too")
+        stack.retire(admitted, "HAProxy drains them already; /ready fails too")
         if not stack.verify(stack.url("live"), self.old_version):
             raise StackError(f"ROLLBACK FAILED: the live listener does not verify as {self.old_version}; "
                              "see 'make stack-status'")

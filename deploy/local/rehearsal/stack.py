@@ -75,6 +75,11 @@ class Stack:
         self._lock = None
 
     # ---- state ------------------------------------------------------------------------
+    def show(self, path):
+        """A path for messages: relative to the repository when inside it."""
+        path = Path(path)
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+
     def lock(self):
         """One command at a time per stack: two deploys never race."""
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -82,14 +87,14 @@ class Stack:
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as err:
-            raise StackError(f"another stack command is running on {self.dir} (lock held)") from err
+            raise StackError(f"another stack command is running on {self.show(self.dir)} (lock held)") from err
 
     def load(self):
         if not self.state_file.exists():
-            raise StackError(f"no stack is up (no {self.state_file}); start one with 'make stack-up'")
+            raise StackError(f"no stack is up (no {self.show(self.state_file)}); start one with 'make stack-up'")
         self.state = json.loads(self.state_file.read_text())
         if not haproxy.running(self.state["pid_file"]):
-            raise StackError(f"the stack's HAProxy is not running (see {self.state['log']}); "
+            raise StackError(f"the stack's HAProxy is not running (see {self.show(self.state['log'])}); "
                              "'make stack-down' cleans up, 'make stack-up' starts again")
         return self
 
@@ -156,7 +161,7 @@ class Stack:
         self.state_file.write_text(json.dumps(self.state, indent=2) + "\n")
         self.api.run("show info")  # waits until the runtime API answers
         say(self.clock, f"HAProxy {pid} listens on {self.url('live')} (test listener {self.url('test')}, "
-                        f"statistics {self.url('stats')}/), config {self.state['config']}")
+                        f"statistics {self.url('stats')}/), config {self.show(self.state['config'])}")
         new = [self.start_replica(slot, version) for slot, _ in slots[:count]]
         self.wait_up(new)
         self.admit(new, FULL_WEIGHT)
@@ -266,7 +271,7 @@ class Stack:
                 replicas.signal(r, "KILL")
             self._forget(reps)
             return
-        say(self.clock, f"stopping {names} ({how}): SIGTERM; /ready turns 503, the service serves on for its "
+        say(self.clock, f"stopping {names} ({how}): SIGTERM; /ready turns 503 and the service serves on for its "
                         f"{budget['drain_delay_s']:g} s drain delay")
         start = time.monotonic()
         for r in reps:

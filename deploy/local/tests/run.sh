@@ -8,10 +8,12 @@ root=$(cd "$here/../../.." && pwd)
 cd "$root"
 started=$(date +%s)
 
-"$root/tools/ensure-packages" shellcheck python3 python3-pyflakes haproxy catatonit jq
-echo "==> lint: shellcheck and pyflakes"
+"$root/tools/ensure-packages" shellcheck python3 python3-pyflakes haproxy catatonit jq docker-compose
+echo "==> lint: shellcheck, pyflakes, the Compose file (docker-compose config; it is not run here)"
 shellcheck -x -P SCRIPTDIR deploy/local/stack deploy/local/tests/run.sh
 /usr/bin/python3 -m pyflakes deploy/local
+STACK_COMPOSE_DIR="$root/build/stack-test-compose" deploy/local/stack compose 0.0.0-compose-check >/dev/null
+docker-compose --env-file "$root/build/stack-test-compose/compose.env" -f deploy/local/compose.yaml config -q
 
 # Rebuilt on every run (the layer cache makes each a few seconds), so that the images
 # are this tree's and not a tag left from an older one.
