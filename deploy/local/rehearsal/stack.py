@@ -1,11 +1,13 @@
 """The stack: HAProxy and the replicas in their slots, and the steps every deployment
 strategy is made of (start, wait until HAProxy sees it healthy, admit, drain, stop)."""
 import fcntl
+import hashlib
 import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,6 +58,16 @@ def port_free(port):
         except OSError:
             return False
     return True
+
+
+def socket_path(state_dir):
+    """The runtime API socket: in the state directory, unless that path is too long
+    for a Unix socket (108 bytes on Linux); then in the temporary directory."""
+    path = Path(state_dir).resolve() / "haproxy.sock"
+    if len(str(path)) < 100:
+        return str(path)
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
+    return str(Path(tempfile.gettempdir()) / f"hello-stack-{digest}.sock")
 
 
 def free_port():
@@ -147,7 +159,7 @@ class Stack:
         self.state = {
             "name": self.name, "replicas": count, "time_scale": scale, "budget": budget,
             "ports": ports, "slots": slots, "faults": sorted(faults), "access_log": access_log,
-            "socket": str(self.dir / "haproxy.sock"), "pid_file": str(self.dir / "haproxy.pid"),
+            "socket": socket_path(self.dir), "pid_file": str(self.dir / "haproxy.pid"),
             "config": str(self.dir / "haproxy.cfg"), "log": str(self.dir / "haproxy.log"),
         }
         values = haproxy.config_values(budget, scale, self.state["socket"], ports, slots,
@@ -162,8 +174,11 @@ class Stack:
         self.api.run("show info")  # waits until the runtime API answers
         say(self.clock, f"HAProxy {pid} listens on {self.url('live')} (test listener {self.url('test')}, "
                         f"statistics {self.url('stats')}/), config {self.show(self.state['config'])}")
-        new = [self.start_replica(slot, version) for slot, _ in slots[:count]]
-        self.wait_up(new)
+        try:
+            new = [self.start_replica(slot, version) for slot, _ in slots[:count]]
+            self.wait_up(new)
+        except (DeployFailed, replicas.ReplicaError) as err:
+            raise StackError(f"{err}; 'make stack-down' cleans up") from err
         self.admit(new, FULL_WEIGHT)
         say(self.clock, f"stack up: {count} replicas of {version} behind {self.url('live')}")
 
