@@ -85,7 +85,8 @@ class Deployment:
             if any(live[r.slot].takes_traffic for r in self.old):
                 self.stack.api.run(*[f"set server live/{s} state drain" for s in sorted(self.admitted)])
                 self.step(f"5xx from {self.version}: took {', '.join(sorted(self.admitted))} out of live traffic")
-            raise DeployFailed(f"the new version answered 5xx on live traffic ({', '.join(f'{s}: {n}' for s, n in bad.items())})")
+            counts = ", ".join(f"{s}: {n}" for s, n in bad.items())
+            raise DeployFailed(f"the new version answered 5xx on live traffic ({counts})")
 
     def take_baseline(self, reps):
         stats = self.stack.api.stats()
