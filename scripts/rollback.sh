@@ -9,7 +9,9 @@
 #
 # --settings is the environment's deploy settings document (deploy-settings.sh --out),
 # which names the cluster, service, strategy and CodeDeploy application and group.
-# The revision's "version" tag (set by deploy.sh) is the version the verifier expects;
+# --verifier and --url: verify-service.sh checks the service afterwards (the verifier is
+# the hello-service binary, used for http:// URLs). The revision's "version" tag (set by
+# deploy.sh) is the version it expects;
 # a revision without one (the first, registered by Terraform) is verified for health
 # only. Exits 0 only if the rollback deployment succeeded (and verified, if asked).
 set -euo pipefail
@@ -45,9 +47,9 @@ log "ROLLING BACK to $target${version:+ (version $version)}"
 emit_output rolled_back_to "$target"
 
 if [ -n "$verifier" ]; then
-  verify_args=(verify --url "$url")
+  verify_args=(--verifier "$verifier" --url "$url")
   [ -z "$version" ] || verify_args+=(--expect-version "$version")
   log "verifying the rolled-back service at $url"
-  "$verifier" "${verify_args[@]}"
+  "$here/verify-service.sh" "${verify_args[@]}"
 fi
 log "rollback to $target done"
