@@ -41,6 +41,8 @@ for v in parameter deploy_role account canary_plan work; do
   [ -n "${!v}" ] || { echo "error: --${v//_/-} is required" >&2; exit 2; }
 done
 : "${AWS_ENDPOINT_URL:?run under tools/with-moto (the moto run of infrastructure/tests/moto-e2e)}"
+# make test-infra may run without make test-pipeline: what the checks need beyond it.
+"$REPO_ROOT/tools/ensure-packages" jq python3 python3-yaml
 mkdir -p "$work"
 
 # --- 1. the parameter Terraform wrote is what the pipeline reads -------------------------
