@@ -87,4 +87,37 @@ else
   fail "the image check names both breaks" "$out"
 fi
 
+# terraform.yml's files are the infrastructure's: the backend and variable files it names
+# exist for both environments, and its preflight stops on an unwritten backend file.
+tf_workflow=$REPO_ROOT/.github/workflows/terraform-environment.yml
+# shellcheck disable=SC2016 # the workflow's $ENVIRONMENT, not the shell's
+tf_files=$(grep -o 'environments/\$ENVIRONMENT\.[a-z0-9.]*' "$tf_workflow" | sort -u | paste -sd ' ')
+# shellcheck disable=SC2016
+expect_eq "terraform.yml names the .s3.tfbackend and .tfvars files" \
+  'environments/$ENVIRONMENT.s3.tfbackend environments/$ENVIRONMENT.tfvars' "$tf_files"
+for env in staging production; do
+  for file in $tf_files; do
+    file=infrastructure/terraform/${file/\$ENVIRONMENT/$env}
+    if [ -f "$REPO_ROOT/$file" ]; then pass "terraform.yml: $file exists"; else fail "terraform.yml: $file exists"; fi
+  done
+done
+preflight_in() { # DIR ARGS...: the preflight run from DIR, as the workflow runs it
+  local dir=$1
+  shift
+  (cd "$dir" && "$SCRIPTS/terraform-preflight.sh" "$@")
+}
+mkdir -p "$tmp/tf/environments"
+cp "$REPO_ROOT/infrastructure/terraform/environments/staging.tfvars" "$tmp/tf/environments/"
+printf 'bucket = "REPLACE-with-bootstrap-output-state_bucket"\n' >"$tmp/tf/environments/staging.s3.tfbackend"
+expect_fail "preflight: the placeholder backend file is named" 1 "staging.s3.tfbackend still holds the placeholder bucket" \
+  preflight_in "$tmp/tf" staging AWS_TERRAFORM_ROLE_ARN= AWS_REGION=us-east-1
+if grep -q "the GitHub variable AWS_TERRAFORM_ROLE_ARN is not set" <<<"$out"; then
+  pass "preflight: the missing variable is named"
+else
+  fail "preflight: the missing variable is named" "$out"
+fi
+printf 'bucket = "hello-service-tfstate-123456789012"\n' >"$tmp/tf/environments/staging.s3.tfbackend"
+expect_ok "preflight: a written backend file and set variables pass" \
+  preflight_in "$tmp/tf" staging AWS_TERRAFORM_ROLE_ARN=arn:aws:iam::123456789012:role/x AWS_REGION=us-east-1
+
 finish
