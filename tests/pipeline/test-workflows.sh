@@ -120,4 +120,15 @@ printf 'bucket = "hello-service-tfstate-123456789012"\n' >"$tmp/tf/environments/
 expect_ok "preflight: a written backend file and set variables pass" \
   preflight_in "$tmp/tf" staging AWS_TERRAFORM_ROLE_ARN=arn:aws:iam::123456789012:role/x AWS_REGION=us-east-1
 
+# The GitHub variables: what the workflows read is what PIPELINE.md and SETUP.md tell the
+# user to set, no more, no less.
+read_vars=$(grep -ohE 'vars\.[A-Z_]+' "$REPO_ROOT"/.github/workflows/*.yml | sed 's/^vars\.//' | sort -u | paste -sd ' ')
+documented() { # FILE: the variables of the table rows "| `NAME` | ..." in FILE
+  # shellcheck disable=SC2016 # backquotes of markdown, not the shell
+  grep -oE '^ *\| `[A-Z][A-Z_]+` \|' "$1" | tr -d '|` ' | sort -u | paste -sd ' '
+}
+expect_eq "the variables the workflows read are those in PIPELINE.md's table" "$read_vars" "$(documented "$REPO_ROOT/docs/PIPELINE.md")"
+expect_eq "the variables SETUP.md's table asks for are read by the workflows (DEPLOY_SETTINGS_PARAMETER optional)" \
+  "$(tr ' ' '\n' <<<"$read_vars" | grep -vx DEPLOY_SETTINGS_PARAMETER | paste -sd ' ')" "$(documented "$REPO_ROOT/docs/SETUP.md")"
+
 finish
