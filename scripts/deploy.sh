@@ -2,23 +2,35 @@
 # Deploy a new image (or an existing task definition) to an ECS service and follow the
 # deployment to its final state.
 #
+#   deploy.sh --settings FILE
+#             (--image REF --template FILE [--version V] [--git-sha SHA] | --task-definition ARN)
+#             [--timeout-s N] [--poll-s N] [--no-wait]
+#
 #   deploy.sh --cluster C --service S --strategy rolling|blue_green|canary|linear
 #             (--image REF --template FILE --values FILE [--version V] [--git-sha SHA]
 #              | --task-definition ARN)
-#             [--codedeploy-app NAME --codedeploy-group NAME]
-#             [--timeout-s N] [--poll-s N] [--no-wait]
+#             [--codedeploy-app NAME --codedeploy-group NAME] [options as above]
 #
-# With --image: the service's current task definition is the base (Terraform owns its
-# roles, CPU, memory, network mode and platform); the container definitions are
-# rendered from the template with the values plus image=REF; the result is registered as
-# a new revision tagged with the version and git sha. With --task-definition: that
-# revision is deployed as it is (how a rollback redeploys the previous revision).
+# --settings is the environment's deploy settings document (deploy-settings.sh --out):
+# it supplies the cluster, service, strategy, CodeDeploy names and template values, and
+# Terraform's family, CPU, memory, CPU architecture and the two roles for the new
+# revision. Options given as well must agree with it.
+#
+# With --image: the service's current task definition is the base (everything
+# register-task-definition accepts is kept, with the settings' values on top); the
+# container definitions are rendered from the template with the values plus image=REF;
+# the result is registered as a new revision tagged with the version and git sha. With
+# --task-definition: that revision is deployed as it is (how a rollback redeploys the
+# previous revision).
 #
 # rolling        `ecs update-service`; ECS's circuit breaker and alarms may roll it back.
 # blue_green, canary, linear
 #                a CodeDeploy deployment of the revision (the deployment group's
 #                configuration decides how traffic moves); CodeDeploy rolls back on
-#                failure and on its alarms.
+#                failure and on its alarms. The deployment group must deploy this
+#                cluster's service; the AppSpec names the container and port behind the
+#                load balancer (the settings' container_name and container_port), which
+#                the revision must have.
 # Either way the job fails unless the deployment reached success (wait-deployment.sh).
 #
 # Step outputs (stdout, and $GITHUB_OUTPUT when set): previous_task_definition,
@@ -28,11 +40,14 @@ set -euo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
+# shellcheck source=lib/settings.sh
+source "$here/lib/settings.sh"
 
 show_help() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
 cluster="" service="" strategy="" image="" template="" values="" version="" git_sha=""
 task_definition="" codedeploy_app="" codedeploy_group="" timeout_s=1800 poll_s=15 wait=true
+settings=""
 while [ "$#" -gt 0 ]; do
   case $1 in
     --cluster) cluster=$(option_value "$@"); shift 2 ;;
@@ -41,6 +56,7 @@ while [ "$#" -gt 0 ]; do
     --image) image=$(option_value "$@"); shift 2 ;;
     --template) template=$(option_value "$@"); shift 2 ;;
     --values) values=$(option_value "$@"); shift 2 ;;
+    --settings) settings=$(option_value "$@"); shift 2 ;;
     --version) version=$(option_value "$@"); shift 2 ;;
     --git-sha) git_sha=$(option_value "$@"); shift 2 ;;
     --task-definition) task_definition=$(option_value "$@"); shift 2 ;;
@@ -53,7 +69,35 @@ while [ "$#" -gt 0 ]; do
     *) usage_error "unknown argument '$1'" ;;
   esac
 done
-if [ -z "$cluster" ] || [ -z "$service" ]; then usage_error "--cluster and --service are required"; fi
+require_commands jq
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The settings fill in what was not given; what was given must agree with them.
+container_name="" container_port=""
+if [ -n "$settings" ]; then
+  settings_load "$settings"
+  from_settings() { # VARIABLE OPTION KEY
+    local current=${!1} wanted
+    wanted=$(settings_get "$settings" "$3")
+    if [ -z "$current" ]; then
+      printf -v "$1" '%s' "$wanted"
+    elif [ "$current" != "$wanted" ]; then
+      usage_error "$2 '$current' disagrees with the deploy settings ($3 = '$wanted')"
+    fi
+  }
+  from_settings cluster --cluster cluster_name
+  from_settings service --service service_name
+  from_settings strategy --strategy deployment_strategy
+  from_settings codedeploy_app --codedeploy-app codedeploy_app_name
+  from_settings codedeploy_group --codedeploy-group codedeploy_deployment_group_name
+  container_name=$(settings_get "$settings" container_name)
+  container_port=$(settings_get "$settings" container_port)
+  if [ -n "$values" ]; then usage_error "give --values or --settings (which holds the values), not both"; fi
+  values=$work/template-values.json
+  jq '.container_template_values' "$settings" >"$values"
+fi
+if [ -z "$cluster" ] || [ -z "$service" ]; then usage_error "--cluster and --service are required (or --settings)"; fi
 case $strategy in
   rolling) controller=ECS ;;
   blue_green | canary | linear)
@@ -68,14 +112,12 @@ esac
 if [ -n "$image" ] && [ -n "$task_definition" ]; then usage_error "give --image or --task-definition, not both"; fi
 if [ -z "$image" ] && [ -z "$task_definition" ]; then usage_error "give --image (with --template and --values) or --task-definition"; fi
 if [ -n "$image" ]; then
-  if [ -z "$template" ] || [ -z "$values" ]; then usage_error "--image needs --template and --values"; fi
+  if [ -z "$template" ] || [ -z "$values" ]; then usage_error "--image needs --template and --values (or --settings)"; fi
   if [[ $image != *@sha256:* ]]; then
     warn "image '$image' is not pinned by digest; deploys should name the image by digest"
   fi
 fi
-require_commands aws jq
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+require_commands aws
 
 log "reading service $service in cluster $cluster"
 aws ecs describe-services --cluster "$cluster" --services "$service" --output json >"$work/service.json"
@@ -98,6 +140,19 @@ if [ -n "$image" ]; then
   log "rendering the task definition from $template"
   "$here/render-task-definition.sh" --template "$template" --values "$values" --set "image=$image" \
     --base "$work/previous.json" ${tag_args[@]+"${tag_args[@]}"} >"$work/register.json"
+  if [ -n "$settings" ]; then
+    # Terraform's current task settings, not those of whatever revision runs: a CPU,
+    # memory or role change applied by Terraform reaches the service with the next deploy
+    # (Terraform itself leaves the running revision to the pipeline).
+    jq --slurpfile s "$settings" '$s[0] as $s
+      | .family = $s.task_family | .cpu = ($s.cpu | tostring) | .memory = ($s.memory | tostring)
+      | .executionRoleArn = $s.execution_role_arn | .taskRoleArn = $s.task_role_arn
+      | .runtimePlatform = ((.runtimePlatform // {operatingSystemFamily: "LINUX"}) + {cpuArchitecture: $s.cpu_architecture})' \
+      "$work/register.json" >"$work/register.tmp" && mv "$work/register.tmp" "$work/register.json"
+    jq -e --arg n "$container_name" --argjson p "$container_port" \
+      'any(.containerDefinitions[]; .name == $n and any(.portMappings[]?; .containerPort == $p))' "$work/register.json" >/dev/null \
+      || die "the rendered task definition has no container '$container_name' listening on $container_port (the deploy settings' container_name and container_port, which the load balancer uses)"
+  fi
   log "registering a new revision of $(jq -r .family "$work/register.json")"
   task_definition=$(aws ecs register-task-definition --cli-input-json "file://$work/register.json" \
     --query 'taskDefinition.taskDefinitionArn' --output text)
@@ -128,19 +183,34 @@ if [ "$controller" = ECS ]; then
 fi
 
 # CodeDeploy: the AppSpec names the revision and the container and port behind the
-# load balancer, both read from the revision itself.
+# load balancer: the settings' container_name and container_port (without settings, the
+# revision's first container and port), which the revision must have.
 if [ "$task_definition" = "$previous" ]; then
   log "the service already runs $task_definition: nothing to deploy"
   emit_output deployment_id ""
   exit 0
 fi
+log "checking CodeDeploy deployment group $codedeploy_app/$codedeploy_group"
+group=$(aws deploy get-deployment-group --application-name "$codedeploy_app" \
+  --deployment-group-name "$codedeploy_group" --output json 2>&1) \
+  || die "cannot read CodeDeploy deployment group $codedeploy_app/$codedeploy_group: $group"
+jq -e --arg c "$cluster" --arg s "$service" \
+  'any(.deploymentGroupInfo.ecsServices[]?; .clusterName == $c and .serviceName == $s)' >/dev/null <<<"$group" \
+  || die "CodeDeploy deployment group $codedeploy_app/$codedeploy_group deploys $(jq -c '[.deploymentGroupInfo.ecsServices[]? | "\(.clusterName)/\(.serviceName)"]' <<<"$group"), not $cluster/$service"
+log "deployment group: $(jq -r '.deploymentGroupInfo | "\(.deploymentConfigName // "?"), target groups \([.loadBalancerInfo.targetGroupPairInfoList[]?.targetGroups[]?.name] | join(" and ") | if . == "" then "?" else . end)"' <<<"$group")"
 aws ecs describe-task-definition --task-definition "$task_definition" --output json >"$work/target.json"
+if [ -z "$container_name" ]; then
+  container_name=$(jq -r '.taskDefinition.containerDefinitions[0].name' "$work/target.json")
+  container_port=$(jq -r '.taskDefinition.containerDefinitions[0].portMappings[0].containerPort' "$work/target.json")
+fi
+jq -e --arg n "$container_name" --argjson p "$container_port" \
+  'any(.taskDefinition.containerDefinitions[]; .name == $n and any(.portMappings[]?; .containerPort == $p))' "$work/target.json" >/dev/null \
+  || die "$task_definition has no container '$container_name' listening on $container_port, which the load balancer sends traffic to"
 # (The AppSpec version must read 0.0, which jq would print as 0: hence the string.)
-jq -n --arg td "$task_definition" --slurpfile t "$work/target.json" '
-  ($t[0].taskDefinition.containerDefinitions[0]) as $c
-  | [{TargetService: {Type: "AWS::ECS::Service", Properties: {
+jq -n --arg td "$task_definition" --arg name "$container_name" --argjson port "$container_port" '
+  [{TargetService: {Type: "AWS::ECS::Service", Properties: {
       TaskDefinition: $td,
-      LoadBalancerInfo: {ContainerName: $c.name, ContainerPort: $c.portMappings[0].containerPort}}}}]
+      LoadBalancerInfo: {ContainerName: $name, ContainerPort: $port}}}}]
   | "{\"version\":0.0,\"Resources\":\(tojson)}"
   | {revisionType: "AppSpecContent", appSpecContent: {content: .}}' >"$work/revision.json"
 log "starting a CodeDeploy deployment ($codedeploy_app/$codedeploy_group)"

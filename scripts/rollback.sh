@@ -2,11 +2,16 @@
 # Roll an ECS service back to a known task definition revision, follow that deployment,
 # and optionally verify the service answers with the revision's version.
 #
-#   rollback.sh --cluster C --service S --strategy rolling|blue_green|canary|linear
-#               --to TASK_DEFINITION_ARN [--codedeploy-app A --codedeploy-group G]
+#   rollback.sh --settings FILE --to TASK_DEFINITION_ARN
 #               [--verifier PATH --url URL] [--timeout-s N] [--poll-s N]
+#   rollback.sh --cluster C --service S --strategy rolling|blue_green|canary|linear
+#               --to TASK_DEFINITION_ARN [--codedeploy-app A --codedeploy-group G] [...]
 #
-# The revision's "version" tag (set by deploy.sh) is the version the verifier expects;
+# --settings is the environment's deploy settings document (deploy-settings.sh --out),
+# which names the cluster, service, strategy and CodeDeploy application and group.
+# --verifier and --url: verify-service.sh checks the service afterwards (the verifier is
+# the hello-service binary, used for http:// URLs). The revision's "version" tag (set by
+# deploy.sh) is the version it expects;
 # a revision without one (the first, registered by Terraform) is verified for health
 # only. Exits 0 only if the rollback deployment succeeded (and verified, if asked).
 set -euo pipefail
@@ -23,7 +28,7 @@ while [ "$#" -gt 0 ]; do
     --to) target=$(option_value "$@"); shift 2 ;;
     --verifier) verifier=$(option_value "$@"); shift 2 ;;
     --url) url=$(option_value "$@"); shift 2 ;;
-    --cluster | --service | --strategy | --codedeploy-app | --codedeploy-group | --timeout-s | --poll-s)
+    --settings | --cluster | --service | --strategy | --codedeploy-app | --codedeploy-group | --timeout-s | --poll-s)
       pass+=("$1" "$(option_value "$@")"); shift 2 ;;
     -h | --help) show_help; exit 0 ;;
     *) usage_error "unknown argument '$1'" ;;
@@ -42,9 +47,9 @@ log "ROLLING BACK to $target${version:+ (version $version)}"
 emit_output rolled_back_to "$target"
 
 if [ -n "$verifier" ]; then
-  verify_args=(verify --url "$url")
+  verify_args=(--verifier "$verifier" --url "$url")
   [ -z "$version" ] || verify_args+=(--expect-version "$version")
   log "verifying the rolled-back service at $url"
-  "$verifier" "${verify_args[@]}"
+  "$here/verify-service.sh" "${verify_args[@]}"
 fi
 log "rollback to $target done"

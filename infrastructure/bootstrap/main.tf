@@ -2,10 +2,28 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  bucket_name  = coalesce(var.state_bucket_name, "${var.project}-tfstate-${data.aws_caller_identity.current.account_id}")
-  github_host  = "token.actions.githubusercontent.com"
-  oidc_arn     = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
-  environments = toset(var.environments)
+  bucket_name     = coalesce(var.state_bucket_name, "${var.project}-tfstate-${data.aws_caller_identity.current.account_id}")
+  github_host     = "token.actions.githubusercontent.com"
+  oidc_arn        = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
+  environments    = toset(var.environments)
+  repository_name = coalesce(var.ecr_repository_name, var.project)
+
+  # A role with this trust is assumed only by a workflow job of this repository that runs
+  # in the environment (exact match: no wildcards, no branches, no pull requests).
+  github_trust = { for env in var.environments : env => jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = local.oidc_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "${local.github_host}:aud" = "sts.amazonaws.com"
+          "${local.github_host}:sub" = "repo:${var.github_repository}:environment:${env}"
+        }
+      }
+    }]
+  }) }
 }
 
 resource "aws_s3_bucket" "state" {
@@ -114,6 +132,88 @@ resource "aws_iam_role" "deploy" {
   name                 = "${var.project}-${each.key}-deploy"
   description          = "GitHub Actions deploys of ${var.github_repository} in environment ${each.key}"
   max_session_duration = 3600
+  assume_role_policy   = local.github_trust[each.key]
+}
+
+# The one image repository of every environment: the pipeline builds an image once,
+# pushes it here, and deploys that same digest to staging and then to production. An
+# account-level resource like the state bucket, so no environment's destroy takes it away.
+module "ecr" {
+  source = "../terraform/modules/ecr"
+
+  repository_name      = local.repository_name
+  keep_release_images  = var.ecr_keep_release_images
+  untagged_expiry_days = var.ecr_untagged_expiry_days
+  force_delete         = var.ecr_force_delete
+}
+
+# Only the publishing environment's deploy role may push (the pipeline's build job runs
+# in that environment). Every deploy role may pull and look images up: the root module's
+# iam module grants that, next to the rest of what deploying needs.
+resource "aws_iam_role_policy" "publish_images" {
+  name = "publish-images"
+  role = try(aws_iam_role.deploy[var.image_publisher_environment].name, "")
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "EcrLogin"
+        Effect   = "Allow"
+        Action   = "ecr:GetAuthorizationToken" # has no resource-level form
+        Resource = "*"
+      },
+      {
+        # Push (layers and manifests, including the signatures and attestations that
+        # cosign adds as images of their own) and read back what was pushed.
+        Sid    = "PublishToThisRepository"
+        Effect = "Allow"
+        Action = [
+          "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+          "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload",
+          "ecr:PutImage", "ecr:UploadLayerPart",
+        ]
+        Resource = module.ecr.repository_arn
+      },
+    ]
+  })
+
+  lifecycle {
+    precondition {
+      condition     = contains(var.environments, var.image_publisher_environment)
+      error_message = "image_publisher_environment '${var.image_publisher_environment}' must be one of environments (${join(", ", var.environments)})."
+    }
+  }
+}
+
+# The roles terraform.yml runs Terraform with. Applying this stack creates VPCs, load
+# balancers and IAM roles, so the apply role is broad (AdministratorAccess unless
+# terraform_policy_arn names another policy); its trust is that of the environment's
+# deploy role, so the same environment protection (production's reviewers) guards it.
+resource "aws_iam_role" "terraform" {
+  for_each = var.terraform_roles ? local.environments : toset([])
+
+  name                 = "${var.project}-${each.key}-terraform"
+  description          = "Terraform applies of ${var.github_repository} in environment ${each.key}"
+  max_session_duration = 3600
+  assume_role_policy   = local.github_trust[each.key]
+}
+
+resource "aws_iam_role_policy_attachment" "terraform" {
+  for_each = aws_iam_role.terraform
+
+  role       = each.value.name
+  policy_arn = coalesce(var.terraform_policy_arn, "arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess")
+}
+
+# Plans on pull requests: read-only, trusted by pull-request jobs of this repository only
+# (GitHub gives pull requests from forks no OIDC token). Plans run without the state lock,
+# so reading is all they need.
+resource "aws_iam_role" "terraform_plan" {
+  count = var.terraform_roles ? 1 : 0
+
+  name                 = "${var.project}-terraform-plan"
+  description          = "Terraform plans of pull requests of ${var.github_repository} (read-only)"
+  max_session_duration = 3600
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -123,9 +223,16 @@ resource "aws_iam_role" "deploy" {
       Condition = {
         StringEquals = {
           "${local.github_host}:aud" = "sts.amazonaws.com"
-          "${local.github_host}:sub" = "repo:${var.github_repository}:environment:${each.key}"
+          "${local.github_host}:sub" = "repo:${var.github_repository}:pull_request"
         }
       }
     }]
   })
+}
+
+resource "aws_iam_role_policy_attachment" "terraform_plan" {
+  count = var.terraform_roles ? 1 : 0
+
+  role       = aws_iam_role.terraform_plan[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/ReadOnlyAccess"
 }

@@ -23,6 +23,31 @@ output "deploy_role_names" {
   value       = { for env, role in aws_iam_role.deploy : env => role.name }
 }
 
+output "ecr_repository_url" {
+  description = "The image repository every environment deploys from (push the first image here)."
+  value       = module.ecr.repository_url
+}
+
+output "ecr_repository_name" {
+  description = "Name of the image repository: ecr_repository_name in environments/<env>.tfvars when it is not the service name."
+  value       = module.ecr.repository_name
+}
+
+output "image_publisher_environment" {
+  description = "The environment whose deploy role may push images."
+  value       = var.image_publisher_environment
+}
+
+output "terraform_role_arns" {
+  description = "Terraform apply role ARN by environment: the AWS_TERRAFORM_ROLE_ARN variable of each GitHub environment."
+  value       = { for env, role in aws_iam_role.terraform : env => role.arn }
+}
+
+output "terraform_plan_role_arn" {
+  description = "Read-only role of pull-request plans: the repository variable AWS_TERRAFORM_PLAN_ROLE_ARN (null without terraform_roles)."
+  value       = var.terraform_roles ? aws_iam_role.terraform_plan[0].arn : null
+}
+
 output "backend_config" {
   description = "Contents of environments/<env>.s3.tfbackend by environment."
   value = { for env in var.environments : env => join("\n", [

@@ -15,6 +15,7 @@ provider "aws" {
 
   endpoints {
     dynamodb = local.endpoint
+    ecr      = local.endpoint
     iam      = local.endpoint
     s3       = local.endpoint
     sts      = local.endpoint

@@ -86,6 +86,58 @@ variable "create_oidc_provider" {
   default     = true
 }
 
+variable "image_publisher_environment" {
+  description = "The environment whose deploy role may push images to the repository (the pipeline's build job runs in it); every environment's deploy role may pull."
+  type        = string
+  default     = "staging"
+}
+
+variable "ecr_repository_name" {
+  description = "Name of the image repository that every environment deploys from; null uses project."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ecr_repository_name == null || can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.ecr_repository_name))
+    error_message = "ecr_repository_name must be null or a valid ECR repository name (lower-case letters, digits, and . _ - / between them)."
+  }
+}
+
+variable "ecr_keep_release_images" {
+  description = "Number of most recent images the repository keeps (every environment's running and rollback versions must be among them; each release adds its signature and attestation as images too)."
+  type        = number
+  default     = 60
+}
+
+variable "ecr_untagged_expiry_days" {
+  description = "Days after which untagged images expire."
+  type        = number
+  default     = 7
+}
+
+variable "ecr_force_delete" {
+  description = "Let destroy delete the repository with its images (throw-away accounts and tests only)."
+  type        = bool
+  default     = false
+}
+
+variable "terraform_roles" {
+  description = "Create the roles terraform.yml runs with: <project>-<env>-terraform per environment (apply) and <project>-terraform-plan (read-only, pull requests)."
+  type        = bool
+  default     = true
+}
+
+variable "terraform_policy_arn" {
+  description = "Managed policy of the apply roles; null uses AdministratorAccess (the stack creates VPCs, load balancers and IAM roles)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.terraform_policy_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/", var.terraform_policy_arn))
+    error_message = "terraform_policy_arn must be null or an IAM managed policy ARN (arn:aws:iam::<account or aws>:policy/...)."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

@@ -32,13 +32,10 @@ module "vpc" {
   enable_flow_logs     = var.enable_flow_logs
 }
 
-module "ecr" {
-  source = "./modules/ecr"
-
-  repository_name      = local.name
-  keep_release_images  = var.ecr_keep_release_images
-  untagged_expiry_days = var.ecr_untagged_expiry_days
-  force_delete         = var.ecr_force_delete
+# The image repository is shared by every environment and made by infrastructure/bootstrap
+# (an image is built once and the same digest goes to staging, then production).
+data "aws_ecr_repository" "this" {
+  name = coalesce(var.ecr_repository_name, var.service_name)
 }
 
 module "alb" {
@@ -83,7 +80,7 @@ module "iam" {
   source = "./modules/iam"
 
   name                   = local.name
-  ecr_repository_arn     = module.ecr.repository_arn
+  ecr_repository_arn     = data.aws_ecr_repository.this.arn
   log_group_arn          = module.cloudwatch.log_group_arn
   cluster_name           = local.name
   ecs_service_name       = var.service_name
@@ -104,7 +101,7 @@ module "ecs" {
   service_name     = var.service_name
   task_family      = local.name
   container_name   = var.service_name
-  image            = "${module.ecr.repository_url}:${var.image_tag}"
+  image            = "${data.aws_ecr_repository.this.repository_url}:${var.image_tag}"
   cpu              = var.cpu
   memory           = var.memory
   cpu_architecture = var.cpu_architecture
@@ -136,9 +133,11 @@ module "ecs" {
 }
 
 # Everything the deploy pipeline needs to ship a version, in one parameter its role may
-# read: names to address, roles to pass, and the values of every placeholder of the
-# container definition template except the image. The pipeline then renders the same
-# template Terraform renders, and needs no access to Terraform's state.
+# read: names to address, roles to pass, the task size, and the values of every
+# placeholder of the container definition template except the image. The pipeline then
+# renders the same template Terraform renders, and needs no access to Terraform's state.
+# The pipeline's reader (scripts/lib/settings.sh) checks this shape key by key; the moto
+# run (infrastructure/tests/moto-e2e) deploys from the parameter it applied and compares.
 resource "aws_ssm_parameter" "deploy_settings" {
   name        = local.deploy_settings_parameter
   description = "Deploy settings of ${local.name} (written by Terraform, read by the deploy pipeline)"
@@ -146,7 +145,8 @@ resource "aws_ssm_parameter" "deploy_settings" {
   value = jsonencode({
     aws_region                       = var.aws_region
     deployment_strategy              = var.deployment_strategy
-    ecr_repository_url               = module.ecr.repository_url
+    ecr_repository_name              = data.aws_ecr_repository.this.name
+    ecr_repository_url               = data.aws_ecr_repository.this.repository_url
     cluster_name                     = module.ecs.cluster_name
     service_name                     = module.ecs.service_name
     task_family                      = module.ecs.task_family

@@ -9,8 +9,8 @@ output "alb_dns_name" {
 }
 
 output "ecr_repository_url" {
-  description = "Repository to push the service's images to."
-  value       = module.ecr.repository_url
+  description = "The shared image repository (infrastructure/bootstrap's) this environment deploys from."
+  value       = data.aws_ecr_repository.this.repository_url
 }
 
 output "cluster_name" {

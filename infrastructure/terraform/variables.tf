@@ -207,22 +207,15 @@ variable "alarm_thresholds" {
   default = {}
 }
 
-variable "ecr_keep_release_images" {
-  description = "Number of most recent images ECR keeps."
-  type        = number
-  default     = 30
-}
+variable "ecr_repository_name" {
+  description = "Name of the image repository that infrastructure/bootstrap created for every environment (its output ecr_repository_name); null means service_name. This root reads it and never creates or deletes it."
+  type        = string
+  default     = null
 
-variable "ecr_untagged_expiry_days" {
-  description = "Days after which untagged images expire."
-  type        = number
-  default     = 7
-}
-
-variable "ecr_force_delete" {
-  description = "Let destroy delete the repository with its images (throw-away environments)."
-  type        = bool
-  default     = false
+  validation {
+    condition     = var.ecr_repository_name == null || can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.ecr_repository_name))
+    error_message = "ecr_repository_name must be null or a valid ECR repository name (lower-case letters, digits, and . _ - / between them)."
+  }
 }
 
 variable "deploy_role_name" {

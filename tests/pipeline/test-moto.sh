@@ -7,7 +7,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [ -n "${MOTO_ENDPOINT:-}" ] || { echo "FAIL: test-moto.sh must run under tools/with-moto" >&2; exit 1; }
-values=$FIXTURES/values-staging.json
+settings=$FIXTURES/deploy-settings-staging.json
 cluster=hello-service-staging
 digest=sha256:3333333333333333333333333333333333333333333333333333333333333333
 image=123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service@$digest
@@ -16,6 +16,36 @@ trap 'rm -rf "$tmp"' EXIT
 # moto answers at once; an unimplemented call (CodeDeploy's stop-deployment) would
 # otherwise be retried with back-off for seconds.
 export AWS_MAX_ATTEMPTS=1
+
+values=$tmp/values.json
+jq '.container_template_values' "$settings" >"$values"
+
+# --- the deploy settings, read from SSM as the workflow does ------------------------------
+parameter=/hello-service/staging/deploy-settings
+aws ssm put-parameter --name "$parameter" --type String --value "file://$settings" >/dev/null
+expect_ok "deploy-settings.sh reads and checks the parameter Terraform writes" \
+  "$SCRIPTS/deploy-settings.sh" --parameter "$parameter" --out "$tmp/settings.json"
+expect_eq "deploy-settings.sh: names, strategy, URL and registry as step outputs" \
+  "hello-service-staging|hello-service|rolling|http://hello-service-staging-123456789.us-east-1.elb.amazonaws.com|hello-service|123456789012.dkr.ecr.us-east-1.amazonaws.com|" \
+  "$(for k in cluster_name service_name deployment_strategy alb_url ecr_repository_name ecr_registry codedeploy_app_name; do sed -n "s/^$k=//p" <<<"$out"; done | paste -sd '|')"
+expect_eq "deploy-settings.sh saves the document" "$(jq -cS . "$settings")" "$(jq -cS . "$tmp/settings.json")"
+jq 'del(.task_family) | .cluster = .cluster_name | del(.cluster_name) | .cpu = "256"' "$settings" >"$tmp/drifted.json"
+aws ssm put-parameter --name /drifted --type String --value "file://$tmp/drifted.json" >/dev/null
+run_capture "$SCRIPTS/deploy-settings.sh" --parameter /drifted --out "$tmp/drifted-out.json"
+if [ "$rc" -eq 1 ] && grep -qE "missing key cluster_name.*missing key task_family.*key cpu is string, expected number.*unexpected key cluster " <<<"$(tr '\n' ' ' <<<"$out")"; then
+  pass "deploy-settings.sh names every key that drifted from the contract"
+else
+  fail "deploy-settings.sh names every key that drifted from the contract" "exit $rc, output:" "$out"
+fi
+jq '.deployment_strategy = "canary"' "$settings" >"$tmp/canary-no-names.json"
+expect_fail "deploy-settings.sh: a CodeDeploy strategy needs the CodeDeploy names" 1 \
+  "deployment_strategy canary needs codedeploy_app_name and codedeploy_deployment_group_name" \
+  "$SCRIPTS/deploy-settings.sh" --file "$tmp/canary-no-names.json" --out "$tmp/x.json"
+expect_fail "deploy-settings.sh: a missing parameter is named" 1 "cannot read SSM parameter '/nope/staging/deploy-settings'" \
+  "$SCRIPTS/deploy-settings.sh" --parameter /nope/staging/deploy-settings --out "$tmp/x.json"
+expect_fail "deploy-settings.sh: settings of another region are refused" 1 \
+  "the deploy settings are for region us-east-1, but the AWS CLI uses eu-west-1" \
+  env AWS_REGION=eu-west-1 "$SCRIPTS/deploy-settings.sh" --file "$settings" --out "$tmp/x.json"
 
 echo "==> setting up what Terraform would have made: network, cluster, first revision, service"
 vpc=$(aws ec2 create-vpc --cidr-block 10.0.0.0/16 --query Vpc.VpcId --output text)
@@ -44,9 +74,9 @@ expect_fail "the AWS CLI validates task definitions client-side (control)" 255 "
   aws ecs register-task-definition --cli-input-json "file://$tmp/bad.json"
 
 # --- a rolling deploy: render from the template, register, update the service --------
-expect_ok "deploy.sh renders, registers and updates the service (rolling, --no-wait)" \
-  "$SCRIPTS/deploy.sh" --cluster "$cluster" --service hello-service --strategy rolling \
-  --image "$image" --template "$TEMPLATE" --values "$values" --version 1.5.0 --git-sha 0123abc --no-wait
+expect_ok "deploy.sh --settings renders, registers and updates the service (rolling, --no-wait)" \
+  "$SCRIPTS/deploy.sh" --settings "$tmp/settings.json" \
+  --image "$image" --template "$TEMPLATE" --version 1.5.0 --git-sha 0123abc --no-wait
 deploy_out=$out
 new=$(sed -n 's/^task_definition=//p' <<<"$deploy_out")
 expect_eq "deploy.sh reports the previous revision" "previous_task_definition=$first" "$(grep '^previous_task_definition=' <<<"$deploy_out")"
@@ -62,6 +92,30 @@ expect_eq "registered: tagged with version and git sha" "Project=hello-service,v
   "$(jq -r '[.tags[] | "\(.key)=\(.value)"] | join(",")' "$tmp/new.json")"
 expect_eq "the service now points at the new revision" "$new" \
   "$(aws ecs describe-services --cluster "$cluster" --services hello-service --query 'services[0].taskDefinition' --output text)"
+
+# (ECS fills in cpu 0, mountPoints [] and volumesFrom [] where a definition has none.)
+expect_eq "registered: the container definitions are exactly the template rendered with the settings' values" \
+  "$("$SCRIPTS/render-task-definition.sh" --template "$TEMPLATE" --values "$values" --set "image=$image" | jq -cS .)" \
+  "$(jq -cS '.taskDefinition.containerDefinitions
+    | map(if .cpu == 0 then del(.cpu) else . end | if .mountPoints == [] then del(.mountPoints) else . end
+          | if .volumesFrom == [] then del(.volumesFrom) else . end)' "$tmp/new.json")"
+
+# Terraform changed the task size and the image's architecture: the next deploy takes the
+# settings' values, not those of the running revision.
+jq '.cpu = 512 | .memory = 1024 | .cpu_architecture = "ARM64"' "$tmp/settings.json" >"$tmp/bigger.json"
+expect_ok "deploy.sh takes Terraform's task size and architecture from the settings" \
+  "$SCRIPTS/deploy.sh" --settings "$tmp/bigger.json" --image "$image" --template "$TEMPLATE" --version 1.5.1 --no-wait
+bigger=$(sed -n 's/^task_definition=//p' <<<"$out")
+expect_eq "registered: CPU, memory and architecture of the settings" "512|1024|ARM64" \
+  "$(aws ecs describe-task-definition --task-definition "$bigger" --query 'taskDefinition.[cpu, memory, runtimePlatform.cpuArchitecture]' --output text | tr '\t' '|')"
+aws ecs update-service --cluster "$cluster" --service hello-service --task-definition "$new" >/dev/null
+expect_fail "an option that disagrees with the settings is refused" 2 \
+  "--service 'other' disagrees with the deploy settings \(service_name = 'hello-service'\)" \
+  "$SCRIPTS/deploy.sh" --settings "$tmp/settings.json" --service other --task-definition "$first"
+jq '.container_port = 8080' "$tmp/settings.json" >"$tmp/port.json"
+expect_fail "a rendered container without the settings' port is refused before registering" 1 \
+  "has no container 'hello-service' listening on 8080" \
+  "$SCRIPTS/deploy.sh" --settings "$tmp/port.json" --image "$image" --template "$TEMPLATE" --no-wait
 
 # --- reading a real describe-services answer -----------------------------------------
 # moto does not start a deployment on update-service, but a service created with a
@@ -101,16 +155,15 @@ expect_fail "a strategy that does not match the service's deployment controller 
   --codedeploy-app a --codedeploy-group g --task-definition "$first"
 expect_fail "an unknown service is refused" 1 "service 'nope' not found" \
   "$SCRIPTS/deploy.sh" --cluster "$cluster" --service nope --strategy rolling --task-definition "$first"
-jq 'del(.workers)' "$values" >"$tmp/no-workers.json"
+jq 'del(.container_template_values.workers)' "$tmp/settings.json" >"$tmp/no-workers.json"
 expect_fail "a template placeholder without a value stops the deploy before registering" 1 "no value for placeholder\(s\): workers" \
-  "$SCRIPTS/deploy.sh" --cluster "$cluster" --service hello-service --strategy rolling \
-  --image "$image" --template "$TEMPLATE" --values "$tmp/no-workers.json"
-expect_eq "nothing was registered by the refused deploy" "2" \
+  "$SCRIPTS/deploy.sh" --settings "$tmp/no-workers.json" --image "$image" --template "$TEMPLATE"
+expect_eq "nothing was registered by the refused deploys" "3" \
   "$(aws ecs list-task-definitions --family-prefix hello-service-staging --query 'length(taskDefinitionArns)' --output text)"
 
 # --- rollback: back to the first revision ------------------------------------------------
-expect_ok "rollback.sh redeploys the previous revision and follows it to COMPLETED" \
-  "$SCRIPTS/rollback.sh" --cluster "$cluster" --service hello-service --strategy rolling --to "$first" --timeout-s 10 --poll-s 1
+expect_ok "rollback.sh --settings redeploys the previous revision and follows it to COMPLETED" \
+  "$SCRIPTS/rollback.sh" --settings "$tmp/settings.json" --to "$first" --timeout-s 10 --poll-s 1
 if grep -q "ROLLING BACK to $first (version 1.4.1)" <<<"$out" && grep -q "rolled_back_to=$first" <<<"$out"; then
   pass "rollback.sh names the revision and version it returns to"
 else
@@ -123,21 +176,31 @@ expect_eq "the service runs the first revision again" "$first" \
 aws ecs create-service --cluster "$cluster" --service-name bluegreen --task-definition "$first" \
   --desired-count 2 --launch-type FARGATE --network-configuration "$network" \
   --deployment-controller type=CODE_DEPLOY >/dev/null
+# The names Terraform gives them: application <service>-<environment>, group <service>.
 aws deploy create-application --application-name hello-service-staging --compute-platform ECS >/dev/null
-aws deploy create-deployment-group --application-name hello-service-staging --deployment-group-name hello-service-staging \
+aws deploy create-deployment-group --application-name hello-service-staging --deployment-group-name bluegreen \
   --service-role-arn arn:aws:iam::123456789012:role/codedeploy --deployment-config-name CodeDeployDefault.ECSAllAtOnce \
   --ecs-services "clusterName=$cluster,serviceName=bluegreen" >/dev/null
+aws deploy create-deployment-group --application-name hello-service-staging --deployment-group-name elsewhere \
+  --service-role-arn arn:aws:iam::123456789012:role/codedeploy --deployment-config-name CodeDeployDefault.ECSAllAtOnce \
+  --ecs-services "clusterName=$cluster,serviceName=hello-service" >/dev/null
+jq '.deployment_strategy = "blue_green" | .service_name = "bluegreen"
+    | .codedeploy_app_name = "hello-service-staging" | .codedeploy_deployment_group_name = "bluegreen"' \
+  "$tmp/settings.json" >"$tmp/bluegreen.json"
+jq '.codedeploy_deployment_group_name = "elsewhere"' "$tmp/bluegreen.json" >"$tmp/elsewhere.json"
+expect_fail "blue/green: a deployment group of another service is refused before anything is registered" 1 \
+  "deployment group hello-service-staging/elsewhere deploys \[\"$cluster/hello-service\"\], not $cluster/bluegreen" \
+  "$SCRIPTS/deploy.sh" --settings "$tmp/elsewhere.json" --task-definition "$new"
 expect_fail "blue/green: registers, starts a CodeDeploy deployment, and fails when it does not finish in time" 1 \
   "DEPLOYMENT FAILED: did not complete within 3 s \(last state: CodeDeploy deployment .* Created\)" \
-  "$SCRIPTS/deploy.sh" --cluster "$cluster" --service bluegreen --strategy blue_green \
-  --codedeploy-app hello-service-staging --codedeploy-group hello-service-staging \
-  --image "$image" --template "$TEMPLATE" --values "$values" --version 1.5.0 --timeout-s 3 --poll-s 1
+  "$SCRIPTS/deploy.sh" --settings "$tmp/bluegreen.json" \
+  --image "$image" --template "$TEMPLATE" --version 1.5.0 --timeout-s 3 --poll-s 1
 cd_id=$(sed -n 's/^deployment_id=//p' <<<"$out")
 if [ -n "$cd_id" ]; then
   aws deploy get-deployment --deployment-id "$cd_id" --output json >"$tmp/cd.json"
   appspec=$(jq -r '.deploymentInfo.revision.appSpecContent.content' "$tmp/cd.json")
   expect_eq "the AppSpec names the new revision, the container and its port" \
-    "0.0|AWS::ECS::Service|arn:aws:ecs:us-east-1:123456789012:task-definition/hello-service-staging:3|hello-service|5000" \
+    "0.0|AWS::ECS::Service|arn:aws:ecs:us-east-1:123456789012:task-definition/hello-service-staging:4|hello-service|5000" \
     "$(jq -r '.Resources[0].TargetService as $t | [(.version | tostring | if . == "0" then "0.0" else . end), $t.Type, $t.Properties.TaskDefinition, $t.Properties.LoadBalancerInfo.ContainerName, $t.Properties.LoadBalancerInfo.ContainerPort] | join("|")' <<<"$appspec")"
   if grep -q '"version":0.0' <<<"$appspec"; then pass "the AppSpec version reads 0.0"; else fail "the AppSpec version reads 0.0" "$appspec"; fi
 else

@@ -5,10 +5,12 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 render=$SCRIPTS/render-task-definition.sh
-values=$FIXTURES/values-staging.json
 image=123456789012.dkr.ecr.eu-west-1.amazonaws.com/hello-service@sha256:2222222222222222222222222222222222222222222222222222222222222222
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The template values as Terraform publishes them (in the deploy settings document).
+values=$tmp/values-staging.json
+jq '.container_template_values' "$FIXTURES/deploy-settings-staging.json" >"$values"
 
 # --- the real template -------------------------------------------------------------
 expect_ok "renders the ECS template with the staging values" \

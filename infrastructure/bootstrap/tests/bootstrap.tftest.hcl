@@ -27,6 +27,17 @@ mock_provider "aws" {
       arn = "arn:aws:s3:::hello-service-tfstate-123456789012"
     }
   }
+  mock_resource "aws_ecr_repository" {
+    defaults = {
+      arn            = "arn:aws:ecr:us-east-1:123456789012:repository/hello-service"
+      repository_url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service"
+    }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/mocked"
+    }
+  }
 }
 
 variables {
@@ -84,6 +95,32 @@ run "defaults" {
     error_message = "The staging role is assumed only through the GitHub OIDC provider, with no StringLike (wildcard) condition."
   }
   assert {
+    condition = (module.ecr.repository_name == "hello-service" && output.ecr_repository_name == "hello-service" &&
+    output.ecr_repository_url == "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service")
+    error_message = "One image repository for every environment, named after the project."
+  }
+  assert {
+    condition     = aws_iam_role_policy.publish_images.role == "hello-service-staging-deploy"
+    error_message = "Only the publishing environment's (staging's) deploy role may push."
+  }
+  assert {
+    condition = ([for st in jsondecode(aws_iam_role_policy.publish_images.policy).Statement : st.Resource if st.Sid == "PublishToThisRepository"] ==
+      ["arn:aws:ecr:us-east-1:123456789012:repository/hello-service"] &&
+    contains([for st in jsondecode(aws_iam_role_policy.publish_images.policy).Statement : st.Action if st.Sid == "PublishToThisRepository"][0], "ecr:PutImage"))
+    error_message = "The publisher pushes to this one repository."
+  }
+  assert {
+    condition = (toset(keys(aws_iam_role.terraform)) == toset(["staging", "production"]) &&
+      aws_iam_role.terraform["production"].assume_role_policy == aws_iam_role.deploy["production"].assume_role_policy &&
+    aws_iam_role_policy_attachment.terraform["staging"].policy_arn == "arn:aws:iam::aws:policy/AdministratorAccess")
+    error_message = "An apply role per environment, guarded by the same environment trust as its deploy role."
+  }
+  assert {
+    condition = (jsondecode(aws_iam_role.terraform_plan[0].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:example-org/hello-service:pull_request" &&
+    aws_iam_role_policy_attachment.terraform_plan[0].policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    error_message = "Pull-request plans get a read-only role trusted by this repository's pull requests only."
+  }
+  assert {
     condition     = output.backend_config["staging"] == "bucket         = \"hello-service-tfstate-123456789012\"\nkey            = \"hello-service/staging/terraform.tfstate\"\nregion         = \"us-east-1\"\ndynamodb_table = \"hello-service-terraform-locks\"\nencrypt        = true"
     error_message = "backend_config gives each environment's .s3.tfbackend contents."
   }
@@ -110,6 +147,48 @@ run "existing_oidc_provider_kms_and_emulator" {
     condition     = length(aws_s3_bucket_policy.state_tls_only) == 0 && aws_s3_bucket.state.bucket == "my-state-bucket"
     error_message = "enforce_tls = false drops the TLS-only policy (for an emulator); state_bucket_name names the bucket."
   }
+}
+
+run "other_publisher_without_terraform_roles" {
+  command = apply
+  variables {
+    image_publisher_environment = "production"
+    ecr_repository_name         = "team/hello"
+    terraform_roles             = false
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.publish_images.role == "hello-service-production-deploy" && module.ecr.repository_name == "team/hello"
+    error_message = "image_publisher_environment picks the pushing role; ecr_repository_name names the repository."
+  }
+  assert {
+    condition     = length(aws_iam_role.terraform) == 0 && length(aws_iam_role.terraform_plan) == 0 && output.terraform_plan_role_arn == null
+    error_message = "terraform_roles = false creates no Terraform roles."
+  }
+}
+
+run "invalid_image_publisher_environment" {
+  command = plan
+  variables {
+    image_publisher_environment = "qa"
+  }
+  expect_failures = [aws_iam_role_policy.publish_images]
+}
+
+run "invalid_ecr_repository_name" {
+  command = plan
+  variables {
+    ecr_repository_name = "Hello Service"
+  }
+  expect_failures = [var.ecr_repository_name]
+}
+
+run "invalid_terraform_policy_arn" {
+  command = plan
+  variables {
+    terraform_policy_arn = "AdministratorAccess"
+  }
+  expect_failures = [var.terraform_policy_arn]
 }
 
 run "invalid_github_repository_wildcard" {

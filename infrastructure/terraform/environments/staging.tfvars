@@ -9,6 +9,5 @@ capacity_provider_weights = { fargate = 1, fargate_spot = 3, base = 1 }
 
 log_level          = "debug"
 log_retention_days = 14
-ecr_force_delete   = true
 
 deploy_role_name = "hello-service-staging-deploy"

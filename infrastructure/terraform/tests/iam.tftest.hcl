@@ -56,21 +56,34 @@ run "rolling" {
     error_message = "The deploy role updates this one service."
   }
   assert {
-    condition = ([for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "RegisterThisFamily"] ==
+    condition = ([for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "TagThisFamilyWhenRegistering"] ==
     ["arn:aws:ecs:us-east-1:123456789012:task-definition/hello-service-test:*"])
-    error_message = "The deploy role registers task definitions of this family only."
+    error_message = "The deploy role tags task definitions of this family only (RegisterTaskDefinition itself has no resource-level form)."
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "DescribeTasksOfThisCluster"] == ["arn:aws:ecs:us-east-1:123456789012:task/hello-service-test/*"]
+    error_message = "The deploy role describes the tasks of this cluster only."
+  }
+  assert {
+    condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Action if s.Resource == "*"])) == toset([
+    "ecr:GetAuthorizationToken", "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTasks"])
+    error_message = "Only the calls without a resource-level form are granted on *."
   }
   assert {
     condition     = [for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "ReadDeploySettings"] == ["arn:aws:ssm:us-east-1:123456789012:parameter/hello-service/test/deploy-settings"]
     error_message = "The deploy role reads this environment's deploy settings parameter only."
   }
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Condition.StringEquals["ecs:CreateAction"] if s.Sid == "TagWhenRegistering"] == ["RegisterTaskDefinition"]
+    condition     = [for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Condition.StringEquals["ecs:CreateAction"] if s.Sid == "TagThisFamilyWhenRegistering"] == ["RegisterTaskDefinition"]
     error_message = "The deploy role may tag task definitions only while registering them."
   }
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "PushThisRepository"] == [var.ecr_repository_arn]
-    error_message = "The deploy role pushes to this one repository."
+    condition     = [for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "PullFromTheRepository"] == [var.ecr_repository_arn]
+    error_message = "The deploy role pulls from this one repository."
+  }
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : !contains(flatten([s.Action]), "ecr:PutImage") && !contains(flatten([s.Action]), "ecr:InitiateLayerUpload")])
+    error_message = "The deploy role cannot push (the bootstrap grants that to the publishing environment only)."
   }
   assert {
     condition     = alltrue([for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : !can(regex("codedeploy", jsonencode(s)))])
@@ -102,9 +115,10 @@ run "codedeploy" {
   }
 
   assert {
-    condition = ([for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "DriveThisCodeDeployApplication"] ==
-      [["arn:aws:codedeploy:us-east-1:123456789012:application:hello-service-test",
-    "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:hello-service-test/hello-service"]])
+    condition = ([for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "DeployThroughThisDeploymentGroup"] ==
+      ["arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:hello-service-test/hello-service"] &&
+      [for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Resource if s.Sid == "RegisterRevisionsOfThisApplication"] ==
+    ["arn:aws:codedeploy:us-east-1:123456789012:application:hello-service-test"])
     error_message = "The deploy role drives this CodeDeploy application and deployment group only."
   }
   assert {

@@ -21,8 +21,13 @@ run "defaults" {
     error_message = "Names: cluster and family <service>-<environment>, service <service>."
   }
   assert {
-    condition     = output.ecr_repository_url == "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service-test"
-    error_message = "The repository URL is an output."
+    condition = (output.ecr_repository_url == "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service" &&
+    data.aws_ecr_repository.this.name == "hello-service")
+    error_message = "The environment deploys from the shared repository, named after the service by default (an output)."
+  }
+  assert {
+    condition     = jsondecode(aws_ssm_parameter.deploy_settings.value).ecr_repository_url == output.ecr_repository_url
+    error_message = "The deploy settings name the shared repository."
   }
   assert {
     condition     = output.log_group_name == "/ecs/hello-service-test" && output.container_template_values.log_group == output.log_group_name
@@ -163,6 +168,14 @@ run "invalid_timing_override_name" {
     timing_overrides = { drain_delay = 20 }
   }
   expect_failures = [var.timing_overrides]
+}
+
+run "invalid_ecr_repository_name" {
+  command = plan
+  variables {
+    ecr_repository_name = "Hello Service"
+  }
+  expect_failures = [var.ecr_repository_name]
 }
 
 run "invalid_aws_region" {

@@ -11,6 +11,7 @@ locals {
   # needs the roles from this one).
   service_arn         = "arn:${local.partition}:ecs:${local.region}:${local.account}:service/${var.cluster_name}/${var.ecs_service_name}"
   task_definition_arn = "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${var.task_family}:*"
+  cluster_tasks_arn   = "arn:${local.partition}:ecs:${local.region}:${local.account}:task/${var.cluster_name}/*"
   codedeploy_app_arn  = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:application:${coalesce(var.codedeploy_app_name, "none")}"
   codedeploy_dg_arn   = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:deploymentgroup:${coalesce(var.codedeploy_app_name, "none")}/${coalesce(var.codedeploy_group_name, "none")}"
   codedeploy_cfg_arn  = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:deploymentconfig:*"
@@ -135,7 +136,11 @@ data "aws_iam_role" "deploy" {
   name = var.deploy_role_name
 }
 
-# What the pipeline needs to ship a version of this service, and nothing else.
+# What the pipeline needs to deploy a version of this service, and nothing else: each
+# statement names the scripts' calls it serves (tests/pipeline/check-permissions.py
+# checks every AWS call of scripts/ and the deploy workflows against this policy, on the
+# policy as AWS holds it). Pushing images is granted by infrastructure/bootstrap, which
+# owns the one repository, to the publishing environment's role only.
 resource "aws_iam_role_policy" "deploy" {
   count = var.deploy_role_name == null ? 0 : 1
 
@@ -148,27 +153,27 @@ resource "aws_iam_role_policy" "deploy" {
         {
           Sid      = "EcrLogin"
           Effect   = "Allow"
-          Action   = "ecr:GetAuthorizationToken"
+          Action   = "ecr:GetAuthorizationToken" # has no resource-level form
           Resource = "*"
         },
         {
-          Sid    = "PushThisRepository"
-          Effect = "Allow"
-          Action = [
-            "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
-            "ecr:DescribeImageScanFindings", "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer",
-            "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
-          ]
+          # Look a version up by tag, and pull the image (the workflow takes the verifier
+          # out of the image it deploys).
+          Sid      = "PullFromTheRepository"
+          Effect   = "Allow"
+          Action   = ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer"]
           Resource = var.ecr_repository_arn
         },
         {
-          Sid      = "RegisterThisFamily"
+          # RegisterTaskDefinition has no resource-level form; what a registration can do
+          # is bounded by the roles it may pass (below) and the tags it may set.
+          Sid      = "RegisterTaskDefinitions"
           Effect   = "Allow"
           Action   = "ecs:RegisterTaskDefinition"
-          Resource = local.task_definition_arn
+          Resource = "*"
         },
         {
-          Sid      = "TagWhenRegistering"
+          Sid      = "TagThisFamilyWhenRegistering"
           Effect   = "Allow"
           Action   = "ecs:TagResource"
           Resource = local.task_definition_arn
@@ -177,11 +182,25 @@ resource "aws_iam_role_policy" "deploy" {
           }
         },
         {
-          Sid    = "ReadTaskDefinitionsAndTasks"
-          Effect = "Allow"
+          # describe-task-definition --include TAGS: the revision's version tag.
+          Sid      = "ReadTagsOfThisFamily"
+          Effect   = "Allow"
+          Action   = "ecs:ListTagsForResource"
+          Resource = local.task_definition_arn
+        },
+        {
           # Read-only calls without a resource-level form.
-          Action   = ["ecs:DescribeTaskDefinition", "ecs:DescribeTasks", "ecs:ListTasks", "elasticloadbalancing:DescribeTargetHealth"]
+          Sid      = "ReadTaskDefinitionsAndListTasks"
+          Effect   = "Allow"
+          Action   = ["ecs:DescribeTaskDefinition", "ecs:ListTasks"]
           Resource = "*"
+        },
+        {
+          # Why the tasks of a failed deployment stopped.
+          Sid      = "DescribeTasksOfThisCluster"
+          Effect   = "Allow"
+          Action   = "ecs:DescribeTasks"
+          Resource = local.cluster_tasks_arn
         },
         {
           Sid      = "UpdateThisService"
@@ -209,13 +228,19 @@ resource "aws_iam_role_policy" "deploy" {
       ] : statement if var.deploy_settings_parameter_name != null],
       [for statement in [
         {
-          Sid    = "DriveThisCodeDeployApplication"
+          Sid    = "DeployThroughThisDeploymentGroup"
           Effect = "Allow"
           Action = [
             "codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup",
-            "codedeploy:StopDeployment", "codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision",
+            "codedeploy:StopDeployment",
           ]
-          Resource = [local.codedeploy_app_arn, local.codedeploy_dg_arn]
+          Resource = local.codedeploy_dg_arn
+        },
+        {
+          Sid      = "RegisterRevisionsOfThisApplication"
+          Effect   = "Allow"
+          Action   = "codedeploy:RegisterApplicationRevision"
+          Resource = local.codedeploy_app_arn
         },
         {
           Sid      = "ReadDeploymentConfigs"

@@ -9,7 +9,7 @@ variable "name" {
 }
 
 variable "ecr_repository_arn" {
-  description = "ARN of the one ECR repository the execution role may pull from and the deploy role may push to."
+  description = "ARN of the one ECR repository (shared by the environments) the execution role and the deploy role may pull from."
   type        = string
 
   validation {

@@ -37,6 +37,14 @@ mock_resource "aws_iam_role" {
   }
 }
 
+# The shared repository infrastructure/bootstrap creates; the root module reads it.
+mock_data "aws_ecr_repository" {
+  defaults = {
+    arn            = "arn:aws:ecr:us-east-1:123456789012:repository/hello-service"
+    repository_url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service"
+  }
+}
+
 mock_resource "aws_ecr_repository" {
   defaults = {
     arn            = "arn:aws:ecr:us-east-1:123456789012:repository/hello-service-test"
