@@ -3,7 +3,7 @@
 # Nothing here needs the C++ build; everything runs offline when the machine has a
 # Terraform provider mirror (tools/terraform-cli-config finds it) and moto_server.
 
-INFRA_PACKAGES := jq curl python3
+INFRA_PACKAGES := jq curl python3 python3-yaml
 INFRA_BUILD := $(ROOT)/build/infra
 INFRA_SRC := $(INFRA_BUILD)/src/infrastructure
 # Terraform reads this CLI configuration, written into the build tree (never the home).
