@@ -10,14 +10,25 @@
 #   TAG       image reference (default: localhost/hello-service:VERSION, with + as -)
 #   PLATFORM  linux/amd64 or linux/arm64 (default: the build machine's)
 #   NO_CACHE  1: build without the layer cache
+#   ARM64_BINARY  with PLATFORM=linux/arm64: an arm64 binary built and tested elsewhere
+#             (`make test-arm64` in a Debian 12 CI job) to package instead of
+#             cross-compiling here; it must be a static AArch64 executable. Its build
+#             identity is the builder's business: build it with the same VERSION,
+#             REVISION and CREATED as given here (the labels come from these).
 #
 # The build machine's own platform is compiled in the Dockerfile's build stage. arm64 on
 # an amd64 machine is cross-compiled on the host (cmake preset release-arm64, the binary
-# `make test-arm64` tests) and the image assembled from it (Dockerfile target
-# `prebuilt`): no step runs under emulation.
+# `make test-arm64` tests) or taken from ARM64_BINARY, and the image assembled from it
+# (Dockerfile target `prebuilt`): no step runs under emulation.
 set -euo pipefail
 # shellcheck source=container/lib.sh
 . "$(dirname "$0")/lib.sh"
+# A relative ARM64_BINARY is relative to where the caller stands.
+ARM64_BINARY=${ARM64_BINARY:-}
+if [ -n "$ARM64_BINARY" ]; then
+  [ -f "$ARM64_BINARY" ] || die "ARM64_BINARY='$ARM64_BINARY': no such file"
+  ARM64_BINARY=$(realpath "$ARM64_BINARY")
+fi
 cd "$HELLO_ROOT"
 
 git_in_tree() { git -C "$HELLO_ROOT" rev-parse --git-dir >/dev/null 2>&1; }
@@ -65,6 +76,15 @@ case "$(uname -m)" in
   *) die "unsupported build machine architecture $(uname -m)" ;;
 esac
 PLATFORM=${PLATFORM:-$native}
+if [ -n "$ARM64_BINARY" ]; then
+  [ "$PLATFORM" = linux/arm64 ] || die "ARM64_BINARY is for PLATFORM=linux/arm64 (PLATFORM is $PLATFORM)"
+  "$HELLO_ROOT/tools/ensure-packages" binutils
+  machine=$(LC_ALL=C readelf -h "$ARM64_BINARY" 2>/dev/null | awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}')
+  [ "$machine" = AArch64 ] ||
+    die "ARM64_BINARY='$ARM64_BINARY' is not an AArch64 executable (readelf says '${machine:-not an ELF file}')"
+  ! LC_ALL=C readelf -l "$ARM64_BINARY" | grep -q 'program interpreter' ||
+    die "ARM64_BINARY='$ARM64_BINARY' is dynamically linked; the image has no libraries (build it with the release-arm64 preset)"
+fi
 
 container_init
 build_args=(
@@ -82,7 +102,16 @@ done
 [ "${NO_CACHE:-0}" = 1 ] && build_args+=(--no-cache)
 
 start=$(date +%s)
-if [ "$PLATFORM" = "$native" ]; then
+if [ -n "$ARM64_BINARY" ]; then
+  say "packaging the arm64 binary built elsewhere: $ARM64_BINARY (sha256 $(sha256sum "$ARM64_BINARY" | cut -d' ' -f1))"
+  mkdir -p build/image/linux-arm64
+  # A downloaded CI artifact has lost its execute bit; the image's file gets 0755 either way.
+  if [ "$ARM64_BINARY" != "$(realpath -m build/image/linux-arm64/hello-service)" ]; then
+    cp "$ARM64_BINARY" build/image/linux-arm64/hello-service
+  fi
+  chmod 0755 build/image/linux-arm64/hello-service
+  build_args+=(--target prebuilt)
+elif [ "$PLATFORM" = "$native" ]; then
   "$HELLO_ROOT/container/base-image.sh"
   build_args+=(--target compiled)
 elif [ "$PLATFORM" = linux/arm64 ]; then

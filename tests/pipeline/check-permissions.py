@@ -13,8 +13,9 @@ policies grant no action that no call needs. The calls come from the code itself
            .github/workflows/deploy-environment.yml and in the scripts/ they run (and the
            scripts those run), plus what its actions do (amazon-ecr-login, `docker create`
            of the image);
-  publish  the same for the build job of .github/workflows/deploy.yml (buildx push,
-           cosign, Trivy), the job that runs as the image publisher's role.
+  publish  the same for the build job of .github/workflows/deploy.yml (buildx push by
+           digest, imagetools create and inspect, cosign, Trivy), the job that runs as
+           the image publisher's role.
 
 A call this script does not know is an error (add what it needs to REQUIREMENTS below),
 so a new call in a script cannot go unchecked. CodeDeploy calls are needed only when the
@@ -78,7 +79,9 @@ LOGIN = [("ecr:GetAuthorizationToken", "*", {})]
 TOOL_REQUIREMENTS = [
     (re.compile(r"uses:\s*aws-actions/amazon-ecr-login@"), "amazon-ecr-login", LOGIN),
     (re.compile(r"\bdocker\s+(create|pull|run)\b"), "docker pull of the image", PULL),
-    (re.compile(r"uses:\s*docker/build-push-action@[\s\S]*?\bpush:\s*true"), "buildx push", PUSH),
+    (re.compile(r"uses:\s*docker/build-push-action@[\s\S]*?(\bpush:\s*true|\bpush=true)"), "buildx push", PUSH),
+    (re.compile(r"\bdocker\s+buildx\s+imagetools\s+create\b"), "imagetools create (the multi-arch manifest)", PUSH + PULL),
+    (re.compile(r"\bdocker\s+buildx\s+imagetools\s+inspect\b"), "imagetools inspect", PULL),
     (re.compile(r"\bcosign\s+(sign|attest)\b"), "cosign sign/attest", PUSH + PULL),
     (re.compile(r"uses:\s*aquasecurity/trivy-action@[\s\S]*?scan-type:\s*image"), "Trivy image scan", PULL),
 ]

