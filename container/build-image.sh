@@ -79,11 +79,15 @@ PLATFORM=${PLATFORM:-$native}
 if [ -n "$ARM64_BINARY" ]; then
   [ "$PLATFORM" = linux/arm64 ] || die "ARM64_BINARY is for PLATFORM=linux/arm64 (PLATFORM is $PLATFORM)"
   "$HELLO_ROOT/tools/ensure-packages" binutils
-  machine=$(LC_ALL=C readelf -h "$ARM64_BINARY" 2>/dev/null | awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}')
+  # readelf fails on a file that is not ELF; the empty answer says so below.
+  elf_header=$(LC_ALL=C readelf -h "$ARM64_BINARY" 2>/dev/null || true)
+  machine=$(awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}' <<<"$elf_header")
   [ "$machine" = AArch64 ] ||
     die "ARM64_BINARY='$ARM64_BINARY' is not an AArch64 executable (readelf says '${machine:-not an ELF file}')"
-  ! LC_ALL=C readelf -l "$ARM64_BINARY" | grep -q 'program interpreter' ||
+  program_headers=$(LC_ALL=C readelf -l "$ARM64_BINARY" 2>/dev/null || true)
+  if grep -q 'program interpreter' <<<"$program_headers"; then
     die "ARM64_BINARY='$ARM64_BINARY' is dynamically linked; the image has no libraries (build it with the release-arm64 preset)"
+  fi
 fi
 
 container_init

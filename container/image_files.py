@@ -4,7 +4,7 @@
     ENGINE save IMAGE | container/image_files.py [--extract PATH DIR]
 
 Prints one path per line (directories end in /); with --extract, also writes the file
-PATH of the final layers to DIR. Reading the saved layers, not a container's export,
+PATH of the final layers to DIR, with the mode the image gives it. Reading the saved layers, not a container's export,
 keeps the files the engine adds to every container (/etc/hosts, /dev, ...) out of it.
 Both the docker-archive and the OCI layout that `save` writes carry manifest.json.
 """
@@ -44,8 +44,10 @@ def main():
         member, layer = files.get(wanted.lstrip("/"), (None, None))
         if member is None or not member.isfile():
             sys.exit(f"no file {wanted} in the image")
-        with open(os.path.join(directory, os.path.basename(wanted)), "wb") as out:
+        path = os.path.join(directory, os.path.basename(wanted))
+        with open(path, "wb") as out:
             out.write(layer.extractfile(member).read())
+        os.chmod(path, member.mode & 0o7777)  # the mode the image gives it
     return 0
 
 

@@ -207,6 +207,9 @@ if [ -n "$ARM64_BINARY" ]; then
   packaged=$(sha256sum <"$arm64_dir/hello-service" | cut -d' ' -f1)
   given=$(sha256sum <"$ARM64_BINARY" | cut -d' ' -f1)
   check "the arm64 image's /hello-service is the ARM64_BINARY given (sha256 ${packaged:0:12}...)" [ "$packaged" = "$given" ]
+  # A downloaded CI artifact has lost its execute bit; the image must not have.
+  mode=$(stat -c %a "$arm64_dir/hello-service")
+  check "the arm64 image's /hello-service is executable by everyone (mode $mode)" [ "$mode" = 755 ]
 fi
 rm -rf "$arm64_dir"
 

@@ -9,7 +9,7 @@ trap 'rm -f "$log"' EXIT
 
 tests=("$@")
 if [ "${#tests[@]}" -eq 0 ]; then
-  tests=(test-render.sh test-version.sh test-verdict.sh test-verify.sh test-permissions.sh test-workflows.sh test-moto.sh)
+  tests=(test-render.sh test-version.sh test-verdict.sh test-verify.sh test-permissions.sh test-workflows.sh test-arm64-binary.sh test-moto.sh)
 fi
 status=0
 for t in "${tests[@]}"; do
