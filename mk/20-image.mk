@@ -24,7 +24,7 @@ arm64_identity = $(foreach p,VERSION:HELLO_VERSION REVISION:HELLO_GIT_SHA CREATE
 
 .PHONY: image base-image test-image build-arm64 test-arm64 bench-image
 
-image: ## container image: Docker if its engine answers, else Podman (PLATFORM=linux/arm64, VERSION=, FAULT=, TAG=)
+image: ## container image: Docker if its engine answers, else Podman (PLATFORM=linux/arm64, ARM64_BINARY=, VERSION=, FAULT=, TAG=)
 	@$(image_env) container/build-image.sh
 
 base-image: ## the build stage's debian:bookworm-slim: pulled, or made offline with debootstrap
