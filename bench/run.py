@@ -247,8 +247,10 @@ def wrk(port, connections, duration):
     return {
         "requests": requests,
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50_ms": seconds(re.search(r"50%\s+(\S+)", out).group(1)) * 1e3,
-        "p99_ms": seconds(re.search(r"99%\s+(\S+)", out).group(1)) * 1e3,
+        # The "Latency Distribution" rows; anchored, so that a "+/- Stdev" figure such
+        # as "75.50%" is never taken for one.
+        "p50_ms": seconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)) * 1e3,
+        "p99_ms": seconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)) * 1e3,
         "errors": errors,
     }
 
