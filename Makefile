@@ -18,7 +18,7 @@ include $(sort $(wildcard $(ROOT)/mk/*.mk))
 .PHONY: help test
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort -u \
-	  | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
+	  | awk 'BEGIN {FS = ":.*## "} {printf "  %-18s %s\n", $$1, $$2}'
 
 # Every group runs even when an earlier one failed, so one run shows every failure.
 test: ## run the whole test suite (installs what the tests need)

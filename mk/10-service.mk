@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 60
 deps: ## install the Debian packages the build needs
 	@$(ENSURE_PACKAGES) $(SERVICE_PACKAGES)
 
-build: deps ## build the release binary: build/release/hello-service
+build: deps ## build the release binary: build/release/src/hello-service
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release
 
