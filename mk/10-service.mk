@@ -8,6 +8,7 @@ CPP_SOURCES = $(shell git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/
 
 PORT ?= 5000
 FUZZ_SECONDS ?= 60
+SERVICE_BINARY := build/release/src/hello-service
 
 .PHONY: deps build run test-deps test-unit test-service test-service-release test-service-asan test-service-clang test-service-tsan fuzz bench format format-check lint-cpp
 
@@ -20,7 +21,7 @@ build: deps ## build the release binary: build/release/src/hello-service
 
 run: build ## build and serve on port 5000 (PORT=... to change)
 	@echo "==> serving on http://127.0.0.1:$(PORT)/ (Ctrl-C drains and stops; twice forces)"
-	@PORT=$(PORT) DRAIN_DELAY_S=$${DRAIN_DELAY_S:-0} exec build/release/hello-service serve
+	@PORT=$(PORT) DRAIN_DELAY_S=$${DRAIN_DELAY_S:-0} exec $(SERVICE_BINARY) serve
 
 test-deps:
 	@$(ENSURE_PACKAGES) $(SERVICE_PACKAGES) $(SERVICE_TEST_PACKAGES)
@@ -34,6 +35,7 @@ test-service-release: test-deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release
 	@ctest --preset release
+	@tests/run-smoke.sh
 
 test-service-asan: test-deps
 	@cmake --preset asan >/dev/null
