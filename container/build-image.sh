@@ -23,12 +23,7 @@
 set -euo pipefail
 # shellcheck source=container/lib.sh
 . "$(dirname "$0")/lib.sh"
-# A relative ARM64_BINARY is relative to where the caller stands.
-ARM64_BINARY=${ARM64_BINARY:-}
-if [ -n "$ARM64_BINARY" ]; then
-  [ -f "$ARM64_BINARY" ] || die "ARM64_BINARY='$ARM64_BINARY': no such file"
-  ARM64_BINARY=$(realpath "$ARM64_BINARY")
-fi
+resolve_arm64_binary
 cd "$HELLO_ROOT"
 
 git_in_tree() { git -C "$HELLO_ROOT" rev-parse --git-dir >/dev/null 2>&1; }

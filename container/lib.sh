@@ -48,6 +48,16 @@ podman_project_env() {
   export CONTAINERS_STORAGE_CONF=$HELLO_ROOT/container/storage.conf
 }
 
+# ARM64_BINARY (optional) made absolute: a relative path is relative to where the
+# caller stands, and the scripts change to the repository root afterwards.
+resolve_arm64_binary() {
+  ARM64_BINARY=${ARM64_BINARY:-}
+  if [ -n "$ARM64_BINARY" ]; then
+    [ -f "$ARM64_BINARY" ] || die "ARM64_BINARY='$ARM64_BINARY': no such file"
+    ARM64_BINARY=$(realpath "$ARM64_BINARY")
+  fi
+}
+
 docker_answers() {
   command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1
 }

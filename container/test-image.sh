@@ -18,11 +18,7 @@
 set -euo pipefail
 # shellcheck source=container/lib.sh
 . "$(dirname "$0")/lib.sh"
-ARM64_BINARY=${ARM64_BINARY:-}
-if [ -n "$ARM64_BINARY" ]; then
-  [ -f "$ARM64_BINARY" ] || die "ARM64_BINARY='$ARM64_BINARY': no such file"
-  ARM64_BINARY=$(realpath "$ARM64_BINARY")
-fi
+resolve_arm64_binary
 cd "$HELLO_ROOT"
 
 readonly MAX_BYTES=5000000

@@ -26,21 +26,24 @@ run: build ## build and serve on port 5000 (PORT=... to change)
 test-deps:
 	@$(ENSURE_PACKAGES) $(SERVICE_PACKAGES) $(SERVICE_TEST_PACKAGES)
 
+# Configure, build and test one CMake preset (its test preset has the same name).
+define preset_suite
+	@cmake --preset $(1) >/dev/null
+	@cmake --build --preset $(1)
+	@ctest --preset $(1)
+endef
+
 test-unit: test-deps ## fast inner loop: debug build, unit tests only
 	@cmake --preset dev >/dev/null
 	@cmake --build --preset dev
 	@ctest --preset unit
 
 test-service-release: test-deps
-	@cmake --preset release >/dev/null
-	@cmake --build --preset release
-	@ctest --preset release
+	$(call preset_suite,release)
 	@tests/run-smoke.sh
 
 test-service-asan: test-deps
-	@cmake --preset asan >/dev/null
-	@cmake --build --preset asan
-	@ctest --preset asan
+	$(call preset_suite,asan)
 
 # The fuzz target is built by the asan preset (clang, ASan+UBSan, coverage).
 fuzz: test-deps ## run the HTTP fuzz target for FUZZ_SECONDS (default 60)
@@ -51,14 +54,10 @@ fuzz: test-deps ## run the HTTP fuzz target for FUZZ_SECONDS (default 60)
 	  -dict=fuzz/http.dict build/asan/fuzz-corpus fuzz/seeds 2>&1 | tail -n 12
 
 test-service-tsan: test-deps ## the whole service suite under ThreadSanitizer (clang)
-	@cmake --preset tsan >/dev/null
-	@cmake --build --preset tsan
-	@ctest --preset tsan
+	$(call preset_suite,tsan)
 
 test-service-clang: test-deps
-	@cmake --preset clang >/dev/null
-	@cmake --build --preset clang
-	@ctest --preset clang
+	$(call preset_suite,clang)
 
 format-check: ## fail if clang-format would change any C++ file
 	@$(ENSURE_PACKAGES) clang-format
