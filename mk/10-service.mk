@@ -23,7 +23,7 @@ run: build ## build and serve on port 5000 (PORT=... to change)
 	@echo "==> serving on http://127.0.0.1:$(PORT)/ (Ctrl-C drains and stops; twice forces)"
 	@PORT=$(PORT) DRAIN_DELAY_S=$${DRAIN_DELAY_S:-0} exec $(SERVICE_BINARY) serve
 
-test-deps:
+test-deps: ## install the Debian packages the build and the service tests need
 	@$(ENSURE_PACKAGES) $(SERVICE_PACKAGES) $(SERVICE_TEST_PACKAGES)
 
 # Configure, build and test one CMake preset (its test preset has the same name).
@@ -38,11 +38,11 @@ test-unit: test-deps ## fast inner loop: debug build, unit tests only
 	@cmake --build --preset dev
 	@ctest --preset unit
 
-test-service-release: test-deps
+test-service-release: test-deps ## release build (gcc, static): unit and functional tests, then the smoke test of the binary
 	$(call preset_suite,release)
 	@tests/run-smoke.sh
 
-test-service-asan: test-deps
+test-service-asan: test-deps ## the service suite under ASan+UBSan (clang)
 	$(call preset_suite,asan)
 
 # The fuzz target is built by the asan preset (clang, ASan+UBSan, coverage).
@@ -56,7 +56,7 @@ fuzz: test-deps ## run the HTTP fuzz target for FUZZ_SECONDS (default 60)
 test-service-tsan: test-deps ## the whole service suite under ThreadSanitizer (clang)
 	$(call preset_suite,tsan)
 
-test-service-clang: test-deps
+test-service-clang: test-deps ## the service suite built with clang
 	$(call preset_suite,clang)
 
 format-check: ## fail if clang-format would change any C++ file

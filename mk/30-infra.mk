@@ -15,7 +15,7 @@ INFRA_DOC_DIRS := $(ROOT)/infrastructure/terraform $(ROOT)/infrastructure/bootst
 .PHONY: infra-tools infra-fmt infra-fmt-check infra-docs infra-validate infra-unit infra-moto test-infra
 
 # terraform is not in Debian: say how to get it instead of skipping anything.
-infra-tools:
+infra-tools: ## check terraform and the aws CLI are installed; write the offline Terraform CLI config
 	@$(ENSURE_PACKAGES) $(INFRA_PACKAGES)
 	@if ! command -v terraform >/dev/null 2>&1; then \
 	  echo "error: terraform (>= 1.7) is not installed, and Debian does not package it." >&2; \
@@ -39,7 +39,7 @@ FORCE:
 infra-fmt: infra-tools ## format the Terraform code in place
 	@$(INFRA_TF) fmt -recursive $(ROOT)/infrastructure
 
-infra-fmt-check: infra-tools
+infra-fmt-check: infra-tools ## terraform fmt check, README tables equal to the code, shellcheck of the infra scripts
 	@echo "==> terraform fmt -check, README inputs/outputs tables, shellcheck"
 	@$(INFRA_TF) fmt -check -recursive -diff $(ROOT)/infrastructure
 	@$(ROOT)/tools/terraform-module-docs --check $(INFRA_DOC_DIRS)

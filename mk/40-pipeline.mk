@@ -10,7 +10,7 @@ WORKFLOWS := $(wildcard $(ROOT)/.github/workflows/*.yml)
 
 .PHONY: pipeline-deps lint-pipeline test-pipeline
 
-pipeline-deps:
+pipeline-deps: ## install the pipeline checks' packages and npm linters
 	@$(ENSURE_PACKAGES) $(PIPELINE_PACKAGES)
 	@# Debian's npm only where no npm is installed (a NodeSource nodejs brings its own).
 	@command -v npm >/dev/null 2>&1 || $(ENSURE_PACKAGES) nodejs npm
