@@ -59,8 +59,13 @@ test-service-tsan: test-deps ## the whole service suite under ThreadSanitizer (c
 test-service-clang: test-deps ## the service suite built with clang
 	$(call preset_suite,clang)
 
+# An empty list fails: git lists nothing where it refuses the checkout (a container job
+# running as root over another user's files without safe.directory), and "0 files clean"
+# would pass having checked nothing.
 format-check: ## fail if clang-format would change any C++ file
 	@$(ENSURE_PACKAGES) clang-format
+	@test -n "$(strip $(CPP_SOURCES))" || { echo "error: git ls-files lists no C++ source: not a git checkout, or git refuses it" \
+	  "(owned by another user? git config --global --add safe.directory \"$$PWD\")" >&2; exit 1; }
 	@clang-format --dry-run --Werror $(CPP_SOURCES)
 	@echo "==> clang-format: $(words $(CPP_SOURCES)) files clean"
 

