@@ -26,9 +26,10 @@ lint-pipeline: pipeline-deps ## actionlint, shellcheck (scripts and every run: b
 	@test -n "$(WORKFLOWS)" || { echo "error: no workflows in .github/workflows" >&2; exit 1; }
 	@echo "==> actionlint"
 	@$(ACTIONLINT) '$(ROOT)/.github/workflows/*.yml'
-	@echo "==> workflow policy (pinned actions, no AWS keys, permissions, timeouts, env: not \$${{ }} in run:)"
+	@echo "==> workflow policy (pins and their runtimes, default shell and pipefail, safe.directory, no AWS keys, permissions, timeouts, env: not \$${{ }} in run:)"
 	@rm -rf $(ROOT)/build/pipeline/run-blocks && mkdir -p $(ROOT)/build/pipeline/run-blocks
-	@/usr/bin/python3 $(ROOT)/scripts/check-workflows.py --shellcheck-dir $(ROOT)/build/pipeline/run-blocks $(WORKFLOWS)
+	@/usr/bin/python3 $(ROOT)/scripts/check-workflows.py --runtimes $(ROOT)/.github/action-runtimes.yml \
+	  --shellcheck-dir $(ROOT)/build/pipeline/run-blocks $(WORKFLOWS)
 	@scripts=$$($(LIST_SHELL_SCRIPTS)); \
 	if [ -z "$$scripts" ]; then \
 	  echo "error: no shell script listed (git ls-files found none: not a git checkout, or git refuses it;" \

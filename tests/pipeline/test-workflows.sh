@@ -26,7 +26,86 @@ expect_fail "policy: id-token: write without an AWS role is refused" 1 "id-token
   "$python" "$check" "$bad/broad-permissions.yml"
 expect_fail "policy: checkout keeping its credentials is refused" 1 "actions/checkout without persist-credentials: false" \
   "$python" "$check" "$bad/broad-permissions.yml"
-expect_ok "policy: the repository's workflows pass" "$python" "$check" "$REPO_ROOT"/.github/workflows/*.yml
+runtimes=$REPO_ROOT/.github/action-runtimes.yml
+expect_ok "policy: the repository's workflows pass, their pins in the runtime table" \
+  "$python" "$check" --runtimes "$runtimes" "$REPO_ROOT"/.github/workflows/*.yml
+expect_ok "policy: --help explains itself" "$python" "$check" --help
+if grep -q "pipefail" <<<"$out" && ! grep -q Traceback <<<"$out"; then
+  pass "policy: --help lists the checks, no traceback"
+else
+  fail "policy: --help lists the checks, no traceback" "$out"
+fi
+expect_fail "policy: no workflow given is a usage error" 2 "usage: check-workflows.py" "$python" "$check"
+expect_fail "policy: an unreadable runtime table is named" 2 "cannot read the runtime table" \
+  "$python" "$check" --runtimes "$tmp/none.yml" "$REPO_ROOT/.github/workflows/ci.yml"
+
+# Pipefail. GitHub runs a run: block without a shell: as `bash -e {0}` (no pipefail), with
+# `shell: bash` as `bash --noprofile --norc -eo pipefail {0}`. First what that means for
+# terraform-environment.yml's apply step, whose output goes through tee: with terraform
+# failing, the step passes under the default shell and fails under `shell: bash`.
+extract_run() { # WORKFLOW JOB STEP_NAME: the step's run: block
+  "$python" -c 'import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+print(next(s["run"] for s in doc["jobs"][sys.argv[2]]["steps"] if s.get("name") == sys.argv[3]))' "$@"
+}
+{
+  printf 'terraform() { echo "Error: creating ECS Service: AccessDeniedException"; return 1; }\n'
+  extract_run "$REPO_ROOT/.github/workflows/terraform-environment.yml" apply apply
+} >"$tmp/apply-step.sh"
+run_in_github_shell() { # COMMAND...: the step script run as GitHub runs it, with its files
+  (export RUNNER_TEMP=$tmp GITHUB_STEP_SUMMARY=$tmp/summary ENVIRONMENT=staging && "$@" "$tmp/apply-step.sh")
+}
+run_capture run_in_github_shell bash -e
+expect_eq "pipefail: a failing terraform apply | tee passes under GitHub's default shell (bash -e)" "0" "$rc"
+expect_fail "pipefail: the same step fails under shell: bash (bash --noprofile --norc -eo pipefail)" 1 "AccessDeniedException" \
+  run_in_github_shell bash --noprofile --norc -eo pipefail
+expect_fail "pipefail: a workflow without defaults: run: shell: bash is refused" 1 \
+  "pipe-without-pipefail.yml: no 'defaults: run: shell: bash'" "$python" "$check" "$bad/pipe-without-pipefail.yml"
+for label in "default shell': pipes under 'bash -e \{0\}'" "'sh': pipes under 'sh -e \{0\}'"; do
+  if grep -qE "$label" <<<"$out"; then pass "pipefail: a piped step is named: $label"; else fail "pipefail: a piped step is named: $label" "$out"; fi
+done
+if grep -qE "sets pipefail itself|no pipe, only or" <<<"$out"; then
+  fail "pipefail: a step that sets pipefail itself, and one with || and a quoted bar, are accepted" "$out"
+else
+  pass "pipefail: a step that sets pipefail itself, and one with || and a quoted bar, are accepted"
+fi
+mkdir -p "$tmp/no-defaults"
+cp "$REPO_ROOT/.github/workflows/terraform-environment.yml" "$tmp/no-defaults/"
+"$python" - "$tmp/no-defaults/terraform-environment.yml" <<'PY'
+import re, sys
+path = sys.argv[1]
+text = open(path).read()
+broken = re.sub(r"(?m)^defaults:\n  run:\n    shell: bash\n", "", text)
+assert broken != text, "no top-level defaults block to remove"
+open(path, "w").write(broken)
+PY
+expect_fail "pipefail: the real terraform-environment.yml without its defaults block fails, naming the apply step" 1 \
+  "job 'apply': 'apply': pipes under 'bash -e \{0\}'" "$python" "$check" "$tmp/no-defaults/terraform-environment.yml"
+
+# A container job must mark the checkout safe (the runner-conditions test shows why).
+expect_fail "policy: a container job without safe.directory is refused" 1 \
+  "job 'a': runs in a container and checks out the repository, but never marks it a git safe.directory" \
+  "$python" "$check" "$bad/container-no-safe-directory.yml"
+
+# Runtimes: every pin is in the table with its commit and version, runs on node24 (or is
+# composite), and gets only inputs its action.yml declares.
+expect_fail "runtimes: a pin other than the table's is refused" 1 \
+  "old-runtime.yml:15: actions/checkout is pinned to 11bd71901bbe5b1630ceea73d27597364c9af683, the runtime table has 3d3c42e5" \
+  "$python" "$check" --runtimes "$runtimes" "$bad/old-runtime.yml"
+for message in "actions/checkout says v4.2.2, the runtime table has v7.0.1" \
+  "hashicorp/setup-terraform v4.0.1 has no input 'terraform-version'" \
+  "actions/cache is not in the runtime table"; do
+  if grep -qF "$message" <<<"$out"; then pass "runtimes: named: $message"; else fail "runtimes: named: $message" "$out"; fi
+done
+sed -e '0,/runtime: node24/s//runtime: node20/' -e 's/actions\/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae: node24/actions\/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae: node20/' \
+  "$runtimes" >"$tmp/node20-runtimes.yml"
+expect_fail "runtimes: an action on node20 is refused" 1 "action-runtimes.yml|node20-runtimes.yml: actions/checkout runs on 'node20'" \
+  "$python" "$check" --runtimes "$tmp/node20-runtimes.yml" "$REPO_ROOT/.github/workflows/ci.yml"
+if grep -qF "aquasecurity/trivy-action uses actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae, which runs on 'node20'" <<<"$out"; then
+  pass "runtimes: a composite action's nested node20 action is refused"
+else
+  fail "runtimes: a composite action's nested node20 action is refused" "$out"
+fi
 
 "$python" "$check" --shellcheck-dir "$tmp" "$bad/shell-bug.yml" >/dev/null
 expect_fail "shellcheck: a bug in a run: block is found" 1 "SC2115" shellcheck -s bash "$tmp"/*.sh
