@@ -9,7 +9,7 @@ does, cross-compiled and never emulated, and that each hand-over between jobs fi
   deploy.yml  no QEMU set-up; every image build is for one platform; amd64 compiles in
               the Dockerfile (target `compiled`), arm64 is the `prebuilt` target, and
               both targets exist; the arm64 binary is placed where the prebuilt target's
-              COPY takes it (build/image/linux-arm64/hello-service); one manifest is made
+              COPY takes it (build/image/linux-arm64/hello-service); one index is made
               from both builds' digests;
   both        an `arm64` job in debian:bookworm runs `make test-arm64` and uploads the
               binary that make target builds; the artifact another job downloads is the
@@ -145,9 +145,9 @@ def main(root):
             problems.append(f"deploy.yml: no image build for {platform}")
         elif by_platform[platform][1] != target:
             problems.append(f"deploy.yml: {platform} is built from target {by_platform[platform][1]!r}, expected {target!r}")
-    manifest = [s for s in build.get("steps", []) if "imagetools create" in str(s.get("run", ""))]
+    manifest = [s for s in build.get("steps", []) if "scripts/publish-index.sh" in str(s.get("run", ""))]
     if len(manifest) != 1:
-        problems.append("deploy.yml: the build job does not make one manifest with docker buildx imagetools create")
+        problems.append("deploy.yml: the build job does not make one index with scripts/publish-index.sh")
     else:
         env = " ".join(str(v) for v in (manifest[0].get("env") or {}).values())
         for step_id, _ in by_platform.values():

@@ -69,6 +69,38 @@ expect_eq "a release tag on another branch does not count" "4.0.1" "$(version)"
 git -C "$repo" merge -q --no-ff side -m "Merge branch 'side'"
 expect_eq "after merging a tagged branch its tag is the base" "7.0.1" "$(version)"
 
+# Versions already taken (ECR's version tags): the result is above all of them, so that a
+# build that never reached production never blocks, or collides with, a later one.
+taken=$(mktemp)
+trap 'rm -rf "$repo" "$taken"' EXIT
+printf '7.0.1\n' >"$taken"
+expect_eq "a computed version already taken (an unreleased build's) is bumped past" "7.0.2" \
+  "$("$next" --dir "$repo" --taken "$taken")"
+printf '7.0.1\n7.0.2\n7.0.10\n\n' >"$taken"
+expect_eq "past the highest taken version, compared as versions (7.0.10 > 7.0.2)" "7.0.11" \
+  "$("$next" --dir "$repo" --taken "$taken")"
+printf '1.0.0\n7.0.0\n' >"$taken"
+expect_eq "taken versions below the computed one change nothing" "7.0.1" "$("$next" --dir "$repo" --taken "$taken")"
+: >"$taken"
+expect_eq "an empty list of taken versions changes nothing" "7.0.1" "$("$next" --dir "$repo" --taken "$taken")"
+commit "feat: a feature after the unreleased 7.1.0"
+printf '7.1.0\n' >"$taken"
+expect_eq "a feature over a taken minor: the taken minor's next patch" "7.1.1" "$("$next" --dir "$repo" --taken "$taken")"
+printf 'latest\n' >"$taken"
+expect_fail "a taken entry that is not a version is refused" 1 "'latest' in .* is not MAJOR.MINOR.PATCH" \
+  "$next" --dir "$repo" --taken "$taken"
+expect_fail "an unreadable --taken file is refused" 1 "cannot read" "$next" --dir "$repo" --taken "$repo/none"
+# The SETUP.md path: the first image is 0.1.0, pushed by hand and tagged v0.1.0, so the
+# first release computes a version above it.
+first=$(mktemp -d)
+git -C "$first" init -q -b main
+git -C "$first" commit -q --allow-empty -m "chore: initial layout"
+git -C "$first" tag v0.1.0
+git -C "$first" commit -q --allow-empty -m "docs: the first change after SETUP"
+expect_eq "after SETUP's v0.1.0 the first release is 0.1.1, not 0.0.1" "0.1.1" "$("$next" --dir "$first")"
+rm -rf "$first"
+git -C "$repo" reset -q --hard HEAD~1
+
 expect_ok "--explain prints the reasoning" "$next" --dir "$repo" --explain
 if grep -q "latest release: v7.0.0" <<<"$out"; then pass "--explain names the base release"; else fail "--explain names the base release" "$out"; fi
 

@@ -157,7 +157,7 @@ cp "$REPO_ROOT/Dockerfile" "$tmp/broken/"
 cp "$REPO_ROOT/container/build-image.sh" "$tmp/broken/container/"
 cp "$REPO_ROOT/mk/20-image.mk" "$tmp/broken/mk/"
 cp "$REPO_ROOT"/.github/workflows/*.yml "$tmp/broken/.github/workflows/"
-sed -i 's/REVISION=\${{ github.sha }}/GIT_SHA=${{ github.sha }}/' "$tmp/broken/.github/workflows/deploy.yml"
+sed -i 's/REVISION=\${{ env.COMMIT }}/GIT_SHA=${{ env.COMMIT }}/' "$tmp/broken/.github/workflows/deploy.yml"
 sed -i 's/make image TAG=/make image IMAGE=/' "$tmp/broken/.github/workflows/ci.yml"
 expect_fail "the image check fails on a build argument the Dockerfile lacks and an unknown make setting" 1 \
   "does not declare: \['GIT_SHA'\].*|make image has no setting IMAGE" "$python" "$tmp/image-seam.py" "$tmp/broken"

