@@ -207,6 +207,38 @@ names_break "deploy.yml: the build job never places the arm64 binary at out/arm6
 sed -i '0,/name: hello-service-arm64/s//name: hello-service-linux-arm64/' "$seams/.github/workflows/ci.yml"
 names_break "ci.yml: job container downloads 'hello-service-arm64', the arm64 job uploads 'hello-service-linux-arm64'"
 
+# Contract 4: the Terraform scans read the ignore file the infrastructure keeps. Contract 1:
+# the deploy is verified at the settings' service_url, not at the ALB's own URL.
+cat >"$tmp/contracts.py" <<'PY'
+import sys, yaml
+root = sys.argv[1]
+problems = []
+ci = yaml.safe_load(open(f"{root}/.github/workflows/ci.yml"))
+scans = [s for s in ci["jobs"]["infrastructure"]["steps"]
+         if str(s.get("uses", "")).startswith("aquasecurity/trivy-action@") and s["with"].get("scan-type") == "config"]
+ignores = sorted({str(s["with"].get("trivyignores")) for s in scans})
+if len(scans) < 2 or ignores != [".trivyignore.yaml"]:
+    problems.append(f"ci.yml: the {len(scans)} Terraform scans read {ignores}, not .trivyignore.yaml")
+env = yaml.safe_load(open(f"{root}/.github/workflows/deploy-environment.yml"))
+text = open(f"{root}/.github/workflows/deploy-environment.yml").read()
+if "outputs.alb_url" in text:
+    problems.append("deploy-environment.yml still verifies or links the ALB's URL (alb_url)")
+verify = [s for s in env["jobs"]["deploy"]["steps"] if "verify-service.sh" in str(s.get("run", ""))]
+if not verify or verify[0].get("env", {}).get("SERVICE_URL") != "${{ steps.urls.outputs.service_url }}":
+    problems.append("deploy-environment.yml: the verification is not at the settings' service_url")
+print("\n".join(problems) or "the Trivy scans read .trivyignore.yaml; the deploy is verified at service_url")
+sys.exit(1 if problems else 0)
+PY
+expect_ok "contracts: the Terraform scans read .trivyignore.yaml; deploys are verified at service_url" \
+  "$python" "$tmp/contracts.py" "$REPO_ROOT"
+mkdir -p "$tmp/contracts/.github/workflows"
+cp "$REPO_ROOT"/.github/workflows/*.yml "$tmp/contracts/.github/workflows/"
+sed -i '/trivyignores: .trivyignore.yaml/d' "$tmp/contracts/.github/workflows/ci.yml"
+sed -i 's/steps.urls.outputs.service_url/steps.settings.outputs.alb_url/' "$tmp/contracts/.github/workflows/deploy-environment.yml"
+expect_fail "contracts: a scan without the ignore file and a verification at alb_url are refused" 1 \
+  "the 2 Terraform scans read \['None'\]" "$python" "$tmp/contracts.py" "$tmp/contracts"
+if grep -q "still verifies or links the ALB's URL" <<<"$out"; then pass "contracts: alb_url named"; else fail "contracts: alb_url named" "$out"; fi
+
 # terraform.yml's files are the infrastructure's: the backend and variable files it names
 # exist for both environments, and its preflight stops on an unwritten backend file.
 tf_workflow=$REPO_ROOT/.github/workflows/terraform-environment.yml
