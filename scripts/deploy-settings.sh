@@ -20,6 +20,8 @@ set -euo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
+# shellcheck source=lib/aws.sh
+source "$here/lib/aws.sh"
 # shellcheck source=lib/settings.sh
 source "$here/lib/settings.sh"
 
@@ -43,10 +45,13 @@ require_commands jq
 if [ -n "$parameter" ]; then
   require_commands aws
   log "reading the deploy settings from SSM parameter $parameter"
-  if ! value=$(aws ssm get-parameter --name "$parameter" --query Parameter.Value --output text 2>&1); then
-    die "cannot read SSM parameter '$parameter' (applied Terraform for this environment? the right region and role?): $value"
+  # A throttled or failed read is retried for up to two minutes; a refusal (no such
+  # parameter, access denied) stops at once.
+  if ! aws_retry $(($(date +%s) + 120)) aws ssm get-parameter --name "$parameter" --output json; then
+    die "cannot read SSM parameter '$parameter' (applied Terraform for this environment? the right region and role?): $aws_error"
   fi
-  printf '%s\n' "$value" >"$out"
+  jq -r '.Parameter.Value // empty' <<<"$aws_out" >"$out"
+  [ -s "$out" ] || die "SSM parameter '$parameter' has no value"
 else
   [ -r "$file" ] || die "deploy settings '$file' not found"
   if [ "$file" != "$out" ]; then cp "$file" "$out"; fi

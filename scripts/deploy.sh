@@ -33,13 +33,21 @@
 #                the revision must have.
 # Either way the job fails unless the deployment reached success (wait-deployment.sh).
 #
+# Every option is checked (and the template rendered once) before the first AWS call.
+# A throttled or failed read is retried within the timeout; AWS refusing a call (access
+# denied, not found, invalid) stops the deploy at once, with the CLI's message.
+#
 # Step outputs (stdout, and $GITHUB_OUTPUT when set): previous_task_definition,
 # previous_version (from the previous revision's "version" tag, may be empty),
 # task_definition, and deployment_id.
+# Exit codes: 0 deployed; 1 not deployed (refused, failed, rolled back or timed out:
+# the messages say which); 2 bad arguments.
 set -euo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
+# shellcheck source=lib/aws.sh
+source "$here/lib/aws.sh"
 # shellcheck source=lib/settings.sh
 source "$here/lib/settings.sh"
 
@@ -69,9 +77,24 @@ while [ "$#" -gt 0 ]; do
     *) usage_error "unknown argument '$1'" ;;
   esac
 done
+is_positive_int "$timeout_s" || usage_error "--timeout-s '$timeout_s' must be a whole number of seconds"
+is_positive_int "$poll_s" || usage_error "--poll-s '$poll_s' must be a whole number of seconds"
+[ "$poll_s" -lt "$timeout_s" ] || usage_error "--poll-s ($poll_s) must be shorter than --timeout-s ($timeout_s)"
+# ECS tag values (the version and git sha tags): letters, digits, spaces and _.:/=+-@.
+tag_value='^[A-Za-z0-9_.:/=+@ -]{1,256}$'
+[ -z "$version" ] || [[ $version =~ $tag_value ]] || usage_error "--version '$version' is not a valid tag value (letters, digits and _.:/=+-@)"
+[ -z "$git_sha" ] || [[ $git_sha =~ $tag_value ]] || usage_error "--git-sha '$git_sha' is not a valid tag value"
+if [ -n "$task_definition" ] && ! [[ $task_definition =~ ^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/)?[A-Za-z0-9_-]{1,255}(:[1-9][0-9]*)?$ ]]; then
+  usage_error "--task-definition '$task_definition' is not a task definition ARN or family[:revision]"
+fi
+[ -z "$template" ] || [ -r "$template" ] || usage_error "--template '$template' not found"
+[ -z "$values" ] || [ -r "$values" ] || usage_error "--values '$values' not found"
+[ -z "$settings" ] || [ -r "$settings" ] || usage_error "--settings '$settings' not found"
 require_commands jq
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Everything that waits is bounded by this: the deploy's own deadline.
+deadline=$(($(date +%s) + timeout_s))
 
 # The settings fill in what was not given; what was given must agree with them.
 container_name="" container_port=""
@@ -113,21 +136,32 @@ if [ -n "$image" ] && [ -n "$task_definition" ]; then usage_error "give --image 
 if [ -z "$image" ] && [ -z "$task_definition" ]; then usage_error "give --image (with --template and --values) or --task-definition"; fi
 if [ -n "$image" ]; then
   if [ -z "$template" ] || [ -z "$values" ]; then usage_error "--image needs --template and --values (or --settings)"; fi
+  [[ $image =~ ^[^[:space:]]+$ ]] || usage_error "--image '$image' is not an image reference"
   if [[ $image != *@sha256:* ]]; then
     warn "image '$image' is not pinned by digest; deploys should name the image by digest"
   fi
+  # The template with these values renders (no missing or unknown placeholder, valid
+  # JSON) before anything in AWS is touched.
+  "$here/render-task-definition.sh" --template "$template" --values "$values" --set "image=$image" >/dev/null
 fi
 require_commands aws
 
+# read ...: one AWS read into $aws_out, retried while retryable, within the deadline.
+read_aws() {
+  aws_retry "$deadline" "$@" || die "$2 $3 failed: $aws_error"
+}
+
 log "reading service $service in cluster $cluster"
-aws ecs describe-services --cluster "$cluster" --services "$service" --output json >"$work/service.json"
+read_aws aws ecs describe-services --cluster "$cluster" --services "$service" --output json
+printf '%s\n' "$aws_out" >"$work/service.json"
 jq -e '(.services | length) == 1 and .services[0].status == "ACTIVE"' "$work/service.json" >/dev/null \
   || die "service '$service' not found (or not ACTIVE) in cluster '$cluster'"
 previous=$(jq -r '.services[0].taskDefinition' "$work/service.json")
 actual_controller=$(jq -r '.services[0].deploymentController.type // "ECS"' "$work/service.json")
 [ "$actual_controller" = "$controller" ] \
   || die "strategy '$strategy' needs the $controller deployment controller, but the service uses $actual_controller (set the environment's strategy to match the Terraform deployment_strategy)"
-aws ecs describe-task-definition --task-definition "$previous" --include TAGS --output json >"$work/previous.json"
+read_aws aws ecs describe-task-definition --task-definition "$previous" --include TAGS --output json
+printf '%s\n' "$aws_out" >"$work/previous.json"
 previous=$(jq -r '.taskDefinition.taskDefinitionArn' "$work/previous.json")
 previous_version=$(jq -r '[.tags[]? | select(.key == "version") | .value][0] // ""' "$work/previous.json")
 emit_output previous_task_definition "$previous"
@@ -144,26 +178,45 @@ if [ -n "$image" ]; then
     # Terraform's current task settings, not those of whatever revision runs: a CPU,
     # memory or role change applied by Terraform reaches the service with the next deploy
     # (Terraform itself leaves the running revision to the pipeline).
-    jq --slurpfile s "$settings" '$s[0] as $s
+    if ! jq --slurpfile s "$settings" '$s[0] as $s
       | .family = $s.task_family | .cpu = ($s.cpu | tostring) | .memory = ($s.memory | tostring)
       | .executionRoleArn = $s.execution_role_arn | .taskRoleArn = $s.task_role_arn
       | .runtimePlatform = ((.runtimePlatform // {operatingSystemFamily: "LINUX"}) + {cpuArchitecture: $s.cpu_architecture})' \
-      "$work/register.json" >"$work/register.tmp" && mv "$work/register.tmp" "$work/register.json"
-    jq -e --arg n "$container_name" --argjson p "$container_port" \
-      'any(.containerDefinitions[]; .name == $n and any(.portMappings[]?; .containerPort == $p))' "$work/register.json" >/dev/null \
-      || die "the rendered task definition has no container '$container_name' listening on $container_port (the deploy settings' container_name and container_port, which the load balancer uses)"
+      "$work/register.json" >"$work/register.tmp" 2>"$work/register.err"; then
+      die "cannot put the deploy settings' task settings into the new revision: $(cat "$work/register.err")"
+    fi
+    mv "$work/register.tmp" "$work/register.json"
+    # What is registered is checked, not assumed: the settings' family, size, roles and
+    # platform, and the container the load balancer sends traffic to.
+    problems=$(jq -r --slurpfile s "$settings" '$s[0] as $s
+      | [ (select(.family != $s.task_family) | "family \(.family | tojson), expected \($s.task_family)"),
+          (select(.cpu != ($s.cpu | tostring)) | "cpu \(.cpu | tojson), expected \($s.cpu)"),
+          (select(.memory != ($s.memory | tostring)) | "memory \(.memory | tojson), expected \($s.memory)"),
+          (select(.executionRoleArn != $s.execution_role_arn) | "executionRoleArn \(.executionRoleArn | tojson), expected \($s.execution_role_arn)"),
+          (select(.taskRoleArn != $s.task_role_arn) | "taskRoleArn \(.taskRoleArn | tojson), expected \($s.task_role_arn)"),
+          (select(.runtimePlatform.cpuArchitecture != $s.cpu_architecture) | "cpuArchitecture \(.runtimePlatform.cpuArchitecture | tojson), expected \($s.cpu_architecture)"),
+          (select(any(.containerDefinitions[]?; .name == $s.container_name and any(.portMappings[]?; .containerPort == $s.container_port)) | not)
+            | "no container \($s.container_name | tojson) listening on \($s.container_port) (container_name and container_port in the deploy settings: where the load balancer sends traffic)") ]
+      | .[]' "$work/register.json" 2>&1) || problems="the register-task-definition input is not a JSON object: $problems"
+    if [ -n "$problems" ]; then
+      die "the rendered task definition is not what the deploy settings say:
+  - ${problems//$'\n'/$'\n'  - }"
+    fi
   fi
   log "registering a new revision of $(jq -r .family "$work/register.json")"
-  task_definition=$(aws ecs register-task-definition --cli-input-json "file://$work/register.json" \
-    --query 'taskDefinition.taskDefinitionArn' --output text)
+  aws_call aws ecs register-task-definition --cli-input-json "file://$work/register.json" --output json \
+    || die "register-task-definition failed: $aws_error"
+  task_definition=$(jq -r '.taskDefinition.taskDefinitionArn // empty' <<<"$aws_out")
+  [ -n "$task_definition" ] || die "register-task-definition answered without a task definition ARN: $(head -c 300 <<<"$aws_out")"
   log "registered $task_definition"
 fi
 emit_output task_definition "$task_definition"
 
 if [ "$controller" = ECS ]; then
   log "updating service $service to $task_definition"
-  aws ecs update-service --cluster "$cluster" --service "$service" \
-    --task-definition "$task_definition" --output json >"$work/update.json"
+  aws_call aws ecs update-service --cluster "$cluster" --service "$service" \
+    --task-definition "$task_definition" --output json || die "update-service failed: $aws_error"
+  printf '%s\n' "$aws_out" >"$work/update.json"
   if ! $wait; then
     emit_output deployment_id ""
     log "not waiting for the deployment (--no-wait)"
@@ -174,12 +227,17 @@ if [ "$controller" = ECS ]; then
   [ -n "$deployment_id" ] \
     || die "update-service started no PRIMARY deployment of $task_definition (the answer lists: $(jq -c '[.service.deployments[]? | {id, status, taskDefinition}]' "$work/update.json"))"
   emit_output deployment_id "$deployment_id"
-  log "following ECS deployment $deployment_id (timeout ${timeout_s} s)"
+  left=$((deadline - $(date +%s)))
+  [ "$left" -gt 0 ] || left=1
+  log "following ECS deployment $deployment_id (timeout ${left} s)"
   # (Not exec: the EXIT trap must still remove the work directory.)
+  rc=0
   "$here/wait-deployment.sh" --cluster "$cluster" --service "$service" \
     --deployment-id "$deployment_id" --task-definition "$task_definition" \
-    --timeout-s "$timeout_s" --poll-s "$poll_s"
-  exit $?
+    --timeout-s "$left" --poll-s "$poll_s" || rc=$?
+  # 0 success; anything else (failed, rolled back, timed out, state unknown) is a failed deploy.
+  [ "$rc" -eq 0 ] || exit 1
+  exit 0
 fi
 
 # CodeDeploy: the AppSpec names the revision and the container and port behind the
@@ -191,14 +249,16 @@ if [ "$task_definition" = "$previous" ]; then
   exit 0
 fi
 log "checking CodeDeploy deployment group $codedeploy_app/$codedeploy_group"
-group=$(aws deploy get-deployment-group --application-name "$codedeploy_app" \
-  --deployment-group-name "$codedeploy_group" --output json 2>&1) \
-  || die "cannot read CodeDeploy deployment group $codedeploy_app/$codedeploy_group: $group"
+aws_retry "$deadline" aws deploy get-deployment-group --application-name "$codedeploy_app" \
+  --deployment-group-name "$codedeploy_group" --output json \
+  || die "cannot read CodeDeploy deployment group $codedeploy_app/$codedeploy_group: $aws_error"
+group=$aws_out
 jq -e --arg c "$cluster" --arg s "$service" \
   'any(.deploymentGroupInfo.ecsServices[]?; .clusterName == $c and .serviceName == $s)' >/dev/null <<<"$group" \
   || die "CodeDeploy deployment group $codedeploy_app/$codedeploy_group deploys $(jq -c '[.deploymentGroupInfo.ecsServices[]? | "\(.clusterName)/\(.serviceName)"]' <<<"$group"), not $cluster/$service"
 log "deployment group: $(jq -r '.deploymentGroupInfo | "\(.deploymentConfigName // "?"), target groups \([.loadBalancerInfo.targetGroupPairInfoList[]?.targetGroups[]?.name] | join(" and ") | if . == "" then "?" else . end)"' <<<"$group")"
-aws ecs describe-task-definition --task-definition "$task_definition" --output json >"$work/target.json"
+read_aws aws ecs describe-task-definition --task-definition "$task_definition" --output json
+printf '%s\n' "$aws_out" >"$work/target.json"
 if [ -z "$container_name" ]; then
   container_name=$(jq -r '.taskDefinition.containerDefinitions[0].name' "$work/target.json")
   container_port=$(jq -r '.taskDefinition.containerDefinitions[0].portMappings[0].containerPort' "$work/target.json")
@@ -214,29 +274,31 @@ jq -n --arg td "$task_definition" --arg name "$container_name" --argjson port "$
   | "{\"version\":0.0,\"Resources\":\(tojson)}"
   | {revisionType: "AppSpecContent", appSpecContent: {content: .}}' >"$work/revision.json"
 log "starting a CodeDeploy deployment ($codedeploy_app/$codedeploy_group)"
-deployment_id=$(aws deploy create-deployment --application-name "$codedeploy_app" \
+aws_call aws deploy create-deployment --application-name "$codedeploy_app" \
   --deployment-group-name "$codedeploy_group" --revision "file://$work/revision.json" \
-  --description "deploy $task_definition${version:+ (version $version)}" \
-  --query deploymentId --output text)
+  --description "deploy $task_definition${version:+ (version $version)}" --output json \
+  || die "create-deployment failed: $aws_error"
+deployment_id=$(jq -r '.deploymentId // empty' <<<"$aws_out")
+[ -n "$deployment_id" ] || die "create-deployment answered without a deployment id: $(head -c 300 <<<"$aws_out")"
 emit_output deployment_id "$deployment_id"
 if ! $wait; then
   log "not waiting for the deployment (--no-wait)"
   exit 0
 fi
-log "following CodeDeploy deployment $deployment_id (timeout ${timeout_s} s)"
-if "$here/wait-deployment.sh" --codedeploy-deployment "$deployment_id" \
+left=$((deadline - $(date +%s)))
+[ "$left" -gt 0 ] || left=1
+log "following CodeDeploy deployment $deployment_id (timeout ${left} s)"
+rc=0
+"$here/wait-deployment.sh" --codedeploy-deployment "$deployment_id" \
   --cluster "$cluster" --service "$service" --task-definition "$task_definition" \
-  --timeout-s "$timeout_s" --poll-s "$poll_s"; then
-  exit 0
-fi
-# A deployment that is still running when we give up is stopped and rolled back, so
-# that the next deploy or rollback is not blocked by it.
-status=$(aws deploy get-deployment --deployment-id "$deployment_id" --query 'deploymentInfo.status' --output text 2>/dev/null || echo unknown)
-case $status in
-  Created | Queued | InProgress | Baking | Ready)
-    warn "stopping CodeDeploy deployment $deployment_id ($status) with automatic rollback"
-    aws deploy stop-deployment --deployment-id "$deployment_id" --auto-rollback-enabled --output json >/dev/null \
-      || warn "could not stop deployment $deployment_id"
-    ;;
+  --timeout-s "$left" --poll-s "$poll_s" >/dev/null || rc=$?
+case $rc in
+  0) exit 0 ;;
+  1) exit 1 ;; # CodeDeploy failed or stopped it, and rolled back by itself.
 esac
+# Still running when we gave up (3), or its state unknown (4): stop it and roll back, so
+# that it neither goes on unwatched nor blocks the next deploy or rollback.
+warn "stopping CodeDeploy deployment $deployment_id with automatic rollback"
+aws_retry $(($(date +%s) + 30)) aws deploy stop-deployment --deployment-id "$deployment_id" --auto-rollback-enabled --output json \
+  || warn "could not stop deployment $deployment_id: $aws_error"
 exit 1

@@ -18,6 +18,8 @@ set -euo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
+# shellcheck source=lib/aws.sh
+source "$here/lib/aws.sh"
 
 show_help() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
@@ -40,8 +42,10 @@ if { [ -n "$verifier" ] && [ -z "$url" ]; } || { [ -z "$verifier" ] && [ -n "$ur
 fi
 require_commands aws jq
 
-version=$(aws ecs describe-task-definition --task-definition "$target" --include TAGS --output json \
-  | jq -r '[.tags[]? | select(.key == "version") | .value][0] // ""')
+if ! aws_retry $(($(date +%s) + 120)) aws ecs describe-task-definition --task-definition "$target" --include TAGS --output json; then
+  die "cannot read task definition $target: $aws_error"
+fi
+version=$(jq -r '[.tags[]? | select(.key == "version") | .value][0] // ""' <<<"$aws_out")
 log "ROLLING BACK to $target${version:+ (version $version)}"
 "$here/deploy.sh" --task-definition "$target" ${pass[@]+"${pass[@]}"}
 emit_output rolled_back_to "$target"
