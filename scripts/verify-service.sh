@@ -54,17 +54,31 @@ curl_args=(--silent --show-error --max-time 5 --proto "=https")
 [ -z "$ca_file" ] || curl_args+=(--cacert "$ca_file")
 base=${url%/}
 body=$(mktemp)
-trap 'rm -f "$body"' EXIT
+trap 'rm -f "$body" "$body.err"' EXIT
+
+# curl_status URL OUT: the HTTP status of one GET (body into OUT) on stdout; on a failed
+# request, curl's own error (stderr, one line) instead, and a non-zero return. (curl
+# writes its --write-out even when the request fails: "000", which is not part of the
+# reason.)
+curl_status() {
+  local status
+  if status=$(curl "${curl_args[@]}" --output "$2" --write-out '%{http_code}' "$1" 2>"$body.err"); then
+    printf '%s' "$status"
+  else
+    tr '\n' ' ' <"$body.err" | sed -e 's/[[:space:]]*$//'
+    return 1
+  fi
+}
 
 # One round; prints the problem, or nothing for a healthy round.
 check_once() {
   local status version
-  if ! status=$(curl "${curl_args[@]}" --output /dev/null --write-out '%{http_code}' "$base/health" 2>&1); then
+  if ! status=$(curl_status "$base/health" /dev/null); then
     printf '/health: %s' "$status"
     return
   fi
   [ "$status" = 200 ] || { printf '/health answered %s' "$status"; return; }
-  if ! status=$(curl "${curl_args[@]}" --output "$body" --write-out '%{http_code}' "$base/info" 2>&1); then
+  if ! status=$(curl_status "$base/info" "$body"); then
     printf '/info: %s' "$status"
     return
   fi

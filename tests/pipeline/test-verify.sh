@@ -70,6 +70,20 @@ expect_fail "https: an unhealthy service fails" 1 "last problem: /health answere
 echo "200 1.2.3" >"$tmp/state"
 expect_fail "https: a certificate nobody trusts fails (no --ca-file)" 1 "last problem: /health: curl: \([0-9]+\) .*certificate" \
   "$verify" --url "$url" --interval-s 1 --deadline-s 2
+if grep -q "000$" <<<"$out"; then
+  fail "https: curl's error is reported without the status it writes on failure (000)" "$out"
+else
+  pass "https: curl's error is reported without the status it writes on failure (000)"
+fi
+expect_fail "https: a refused connection fails with curl's reason" 1 \
+  "last problem: /health: curl: \(7\) Failed to connect to 127\.0\.0\.1 port 1 " \
+  "$verify" --url https://127.0.0.1:1 --interval-s 1 --deadline-s 2
+refused='last problem: /health: curl: \(7\) Failed to connect to 127\.0\.0\.1 port 1 after [0-9]+ ms: [^0-9]+$'
+if [[ $(tail -1 <<<"$out") =~ $refused ]]; then
+  pass "https: the verdict line ends with curl's reason, on one line, with no 000"
+else
+  fail "https: the verdict line ends with curl's reason, on one line, with no 000" "$out"
+fi
 
 # http:// goes to the verifier binary (here one that records its arguments; the real
 # binary's verify is tested with the service).
