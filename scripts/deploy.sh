@@ -93,8 +93,10 @@ fi
 require_commands jq
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Everything that waits is bounded by this: the deploy's own deadline.
-deadline=$(($(date +%s) + timeout_s))
+# The reads before the deployment starts (retried while AWS throttles or fails) share
+# this much time; --timeout-s is the deployment's own.
+PREPARE_S=300
+prepare_deadline=$(($(date +%s) + PREPARE_S))
 
 # The settings fill in what was not given; what was given must agree with them.
 container_name="" container_port=""
@@ -146,9 +148,10 @@ if [ -n "$image" ]; then
 fi
 require_commands aws
 
-# read ...: one AWS read into $aws_out, retried while retryable, within the deadline.
+# read_aws COMMAND...: one AWS read into $aws_out, retried while retryable, within the
+# preparation's time.
 read_aws() {
-  aws_retry "$deadline" "$@" || die "$2 $3 failed: $aws_error"
+  aws_retry "$prepare_deadline" "$@" || die "$2 $3 failed: $aws_error"
 }
 
 log "reading service $service in cluster $cluster"
@@ -196,7 +199,7 @@ if [ -n "$image" ]; then
           (select(.taskRoleArn != $s.task_role_arn) | "taskRoleArn \(.taskRoleArn | tojson), expected \($s.task_role_arn)"),
           (select(.runtimePlatform.cpuArchitecture != $s.cpu_architecture) | "cpuArchitecture \(.runtimePlatform.cpuArchitecture | tojson), expected \($s.cpu_architecture)"),
           (select(any(.containerDefinitions[]?; .name == $s.container_name and any(.portMappings[]?; .containerPort == $s.container_port)) | not)
-            | "no container \($s.container_name | tojson) listening on \($s.container_port) (container_name and container_port in the deploy settings: where the load balancer sends traffic)") ]
+            | "has no container \u0027\($s.container_name)\u0027 listening on \($s.container_port) (container_name and container_port in the deploy settings: where the load balancer sends traffic)") ]
       | .[]' "$work/register.json" 2>&1) || problems="the register-task-definition input is not a JSON object: $problems"
     if [ -n "$problems" ]; then
       die "the rendered task definition is not what the deploy settings say:
@@ -227,14 +230,12 @@ if [ "$controller" = ECS ]; then
   [ -n "$deployment_id" ] \
     || die "update-service started no PRIMARY deployment of $task_definition (the answer lists: $(jq -c '[.service.deployments[]? | {id, status, taskDefinition}]' "$work/update.json"))"
   emit_output deployment_id "$deployment_id"
-  left=$((deadline - $(date +%s)))
-  [ "$left" -gt 0 ] || left=1
-  log "following ECS deployment $deployment_id (timeout ${left} s)"
+  log "following ECS deployment $deployment_id (timeout ${timeout_s} s)"
   # (Not exec: the EXIT trap must still remove the work directory.)
   rc=0
   "$here/wait-deployment.sh" --cluster "$cluster" --service "$service" \
     --deployment-id "$deployment_id" --task-definition "$task_definition" \
-    --timeout-s "$left" --poll-s "$poll_s" || rc=$?
+    --timeout-s "$timeout_s" --poll-s "$poll_s" || rc=$?
   # 0 success; anything else (failed, rolled back, timed out, state unknown) is a failed deploy.
   [ "$rc" -eq 0 ] || exit 1
   exit 0
@@ -249,7 +250,7 @@ if [ "$task_definition" = "$previous" ]; then
   exit 0
 fi
 log "checking CodeDeploy deployment group $codedeploy_app/$codedeploy_group"
-aws_retry "$deadline" aws deploy get-deployment-group --application-name "$codedeploy_app" \
+aws_retry "$prepare_deadline" aws deploy get-deployment-group --application-name "$codedeploy_app" \
   --deployment-group-name "$codedeploy_group" --output json \
   || die "cannot read CodeDeploy deployment group $codedeploy_app/$codedeploy_group: $aws_error"
 group=$aws_out
@@ -285,19 +286,18 @@ if ! $wait; then
   log "not waiting for the deployment (--no-wait)"
   exit 0
 fi
-left=$((deadline - $(date +%s)))
-[ "$left" -gt 0 ] || left=1
-log "following CodeDeploy deployment $deployment_id (timeout ${left} s)"
+log "following CodeDeploy deployment $deployment_id (timeout ${timeout_s} s)"
 rc=0
 "$here/wait-deployment.sh" --codedeploy-deployment "$deployment_id" \
   --cluster "$cluster" --service "$service" --task-definition "$task_definition" \
-  --timeout-s "$left" --poll-s "$poll_s" >/dev/null || rc=$?
-case $rc in
-  0) exit 0 ;;
-  1) exit 1 ;; # CodeDeploy failed or stopped it, and rolled back by itself.
+  --timeout-s "$timeout_s" --poll-s "$poll_s" >"$work/wait.out" || rc=$?
+[ "$rc" -ne 0 ] || exit 0
+status=$(sed -n 's/^status=//p' "$work/wait.out")
+case $status in
+  Failed | Stopped | Succeeded) exit 1 ;; # CodeDeploy's own verdict (it rolled back by itself)
 esac
-# Still running when we gave up (3), or its state unknown (4): stop it and roll back, so
-# that it neither goes on unwatched nor blocks the next deploy or rollback.
+# Still running when we gave up, or its state unknown: stop it and roll back, so that it
+# neither goes on unwatched nor blocks the next deploy or rollback.
 warn "stopping CodeDeploy deployment $deployment_id with automatic rollback"
 aws_retry $(($(date +%s) + 30)) aws deploy stop-deployment --deployment-id "$deployment_id" --auto-rollback-enabled --output json \
   || warn "could not stop deployment $deployment_id: $aws_error"

@@ -18,11 +18,11 @@
 #
 # Exit codes:
 #   0  the deployment succeeded (with --until ready: it is Ready, or Succeeded);
-#   1  it failed: AWS says it failed, was stopped, rolled back or replaced;
+#   1  it failed (AWS says it failed, was stopped, rolled back or replaced), or it was
+#      still in progress when --timeout-s ran out ("did not complete within");
 #   2  bad arguments;
-#   3  no verdict within --timeout-s: it was still in progress;
-#   4  no verdict: AWS refused the call that reads its state (access denied, not found,
-#      invalid request), so the state is unknown.
+#   3  no verdict: AWS refused the call that reads its state (access denied, not
+#      found, invalid request), so the state is unknown.
 # A throttled, failed or timed-out call, or an answer that is not JSON, is not a verdict:
 # it is retried at the next poll (the timeout still holds). On failure the reasons of the
 # service's stopped tasks are printed. With --task-definition instead of a deployment id,
@@ -152,14 +152,14 @@ while :; do
   rc=0
   fetch || rc=$?
   if [ "$rc" -eq 1 ]; then
-    fail "AWS refused to say how the deployment is doing (${aws_error_code}): $aws_error" 4
+    fail "AWS refused to say how the deployment is doing (${aws_error_code}): $aws_error" 3
   elif [ "$rc" -ne 0 ]; then
     # Throttled, a server error, no answer in time, or not JSON: not a verdict. The
     # deadline still holds.
     warn "could not read the deployment state (will retry): $aws_error"
   else
     if jq -e '.replayExhausted? == true' >/dev/null 2>&1 <<<"$answer"; then
-      fail "the recorded answers ran out while the deployment was still in progress: $last_message" 3
+      fail "the recorded answers ran out while the deployment was still in progress: $last_message"
     fi
     verdict=""
     if [ "$mode" = ecs ] && [ -z "$deployment_id" ]; then
@@ -207,11 +207,11 @@ while :; do
         last_message=$message
         ;;
       unreadable) warn "could not read the deployment state from the answer (will retry): $message" ;;
-      *) fail "internal error: unexpected verdict '$verdict'" 4 ;;
+      *) fail "internal error: unexpected verdict '$verdict'" 3 ;;
     esac
   fi
   if [ $((SECONDS - start)) -ge "$timeout_s" ]; then
-    fail "did not complete within $timeout_s s (last state: ${last_message:-unknown})" 3
+    fail "did not complete within $timeout_s s (last state: ${last_message:-unknown})"
   fi
   if [ -z "$replay" ]; then
     sleep "$poll_s"

@@ -136,7 +136,7 @@ expect_eq "wait: the final CodeDeploy status on stdout" "status=Succeeded" "$(gr
 fake_aws "$tmp/fake"
 answer_error deploy get-deployment AccessDeniedException "User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: codedeploy:GetDeployment"
 start=$SECONDS
-expect_fail "wait: access denied stops at once with the CLI's message and exit 4 (no verdict)" 4 \
+expect_fail "wait: access denied stops at once with the CLI's message and exit 3 (no verdict)" 3 \
   "NO VERDICT: AWS refused .*AccessDeniedException.*not authorized to perform: codedeploy:GetDeployment" \
   "$wait_for" --codedeploy-deployment d-7QX2M4B1C --timeout-s 60 --poll-s 1
 expect_eq "wait: access denied is asked once, not retried until the timeout" "1 call" \
@@ -149,8 +149,8 @@ expect_ok "wait (ECS): a describe-services answer with a warning on stderr is re
 
 fake_aws "$tmp/fake"
 answer_json deploy get-deployment "$(cat "$recorded/02-in-progress.json")"
-expect_fail "wait: still in progress at the timeout is exit 3 (no verdict), not a failure verdict" 3 \
-  "NO VERDICT: did not complete within 2 s" \
+expect_fail "wait: still in progress at the timeout is a failure that says so" 1 \
+  "DEPLOYMENT FAILED: did not complete within 2 s \(last state: CodeDeploy deployment d-7QX2M4B1C .* InProgress" \
   "$wait_for" --codedeploy-deployment d-7QX2M4B1C --timeout-s 2 --poll-s 1
 
 # deploy-settings.sh: the document, never the CLI's warning, goes into the settings file.

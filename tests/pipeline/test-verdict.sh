@@ -51,8 +51,8 @@ expect_fail "ECS alarms: a deployment failed by an alarm is a failure naming the
 expect_fail "ECS: a deployment replaced by another is a failure" 1 \
   "is no longer PRIMARY \(status ACTIVE\): hello-service-staging:9 replaced it" \
   ecs ecs-superseded --deployment-id "$NEW"
-expect_fail "ECS: still in progress when the answers end is no verdict (exit 3), never a success" 3 \
-  "NO VERDICT: the recorded answers ran out while the deployment was still in progress: deployment $NEW of hello-service-staging:8 IN_PROGRESS: 1/2 running" \
+expect_fail "ECS: still in progress when the answers end is a failure, never a success" 1 \
+  "DEPLOYMENT FAILED: the recorded answers ran out while the deployment was still in progress: deployment $NEW of hello-service-staging:8 IN_PROGRESS: 1/2 running" \
   ecs ecs-stuck --deployment-id "$NEW"
 
 expect_ok "CodeDeploy canary: Created, InProgress, Succeeded is a success" codedeploy codedeploy-canary-success
