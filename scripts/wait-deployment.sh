@@ -29,6 +29,8 @@
 # the ECS deployment running that task definition is followed (and its absence is a
 # failure: ECS rolled it back or it never started). On stdout: `status=STATUS`, the
 # CodeDeploy status it ended on (CodeDeploy only).
+# Time: at most --timeout-s + 5 s (each status read gets what is left of the timeout,
+# at least 5 s), plus 40 s for the stopped tasks after a failure.
 set -euo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=lib/common.sh
@@ -102,11 +104,14 @@ fetch() {
     fi
     return 0
   fi
-  local rc=0
+  # Each call gets what is left of the timeout (at least 5 s, at most AWS_CALL_TIMEOUT_S).
+  local rc=0 limit=$((timeout_s - (SECONDS - start)))
+  [ "$limit" -ge 5 ] || limit=5
+  [ "$limit" -le "$AWS_CALL_TIMEOUT_S" ] || limit=$AWS_CALL_TIMEOUT_S
   if [ "$mode" = ecs ]; then
-    aws_call aws ecs describe-services --cluster "$cluster" --services "$service" --output json || rc=$?
+    aws_call --timeout-s "$limit" aws ecs describe-services --cluster "$cluster" --services "$service" --output json || rc=$?
   else
-    aws_call aws deploy get-deployment --deployment-id "$codedeploy_id" --output json || rc=$?
+    aws_call --timeout-s "$limit" aws deploy get-deployment --deployment-id "$codedeploy_id" --output json || rc=$?
   fi
   answer=$aws_out
   return "$rc"
@@ -124,7 +129,10 @@ print_stopped_tasks() {
   [ -z "$task_definition" ] || args+=(--task-definition "$task_definition")
   [ -z "$deployment_id" ] || args+=(--deployment-id "$deployment_id")
   local reasons
-  reasons=$("$here/stopped-tasks.sh" "${args[@]}")
+  # (A diagnostic: 15 s a call at most, so that it cannot hold up the verdict.)
+  local limit=$AWS_CALL_TIMEOUT_S
+  [ "$limit" -le 15 ] || limit=15
+  reasons=$(AWS_CALL_TIMEOUT_S=$limit "$here/stopped-tasks.sh" "${args[@]}")
   if [ -n "$reasons" ]; then
     printf 'Stopped tasks (newest first):\n%s\n' "$reasons" >&2
   fi

@@ -73,7 +73,8 @@ fake_aws() {
     *) PATH="$REPO_ROOT/tests/pipeline/fake-aws:$PATH" ;;
   esac
 }
-# answer SERVICE OPERATION: the next answer to that call is the bash text on stdin.
+# answer SERVICE OPERATION[@ARG]: the next answer to that call (with @ARG: to the calls
+# that have ARG among their arguments) is the bash text on stdin.
 answer() {
   local dir=$FAKE_AWS_DIR/answers/$1.$2 n
   mkdir -p "$dir"
@@ -89,7 +90,7 @@ answer_json() {
 # answer_error SERVICE OPERATION CODE MESSAGE: the CLI's report of a service error.
 answer_error() {
   local op
-  op=$(sed -E 's/(^|-)([a-z])/\U\2/g' <<<"$2")
+  op=$(sed -E 's/(^|-)([a-z])/\U\2/g' <<<"${2%%@*}")
   printf 'printf %q >&2\nexit 254\n' \
     "$(printf '\nAn error occurred (%s) when calling the %s operation: %s\n' "$3" "$op" "$4")" | answer "$1" "$2"
 }
