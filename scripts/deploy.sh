@@ -46,16 +46,15 @@
 # invalid) stops the deploy at once, with the CLI's message.
 #
 # Time, at most (each AWS call is cut at AWS_CALL_TIMEOUT_S, default 60 s, + 5 s):
-#   preparation   the reads before anything changes share 300 s (+ 30 s for the last);
+#   preparation   the reads before anything changes share 120 s (+ 30 s for the last);
 #                 then one register-task-definition call (--image);
 #   rolling       update-service, then --timeout-s N (default 1800) for the deployment,
 #                 + 45 s (the last status read, the stopped tasks' diagnostics);
-#   CodeDeploy    create-deployment, N for the deployment (the wait for Ready, the
-#                 verification within --verify-deadline-s V (default 300), the traffic
-#                 shift, the original tasks' termination wait), and
-#                 --rollback-timeout-s R (default 600) for a stop and its rollback:
-#                 codedeploy-deploy.sh's N + R + 4 min;
-# in all: N + 9 min for rolling, N + R + 12 min for CodeDeploy.
+#   CodeDeploy    N for the deployment (the wait for Ready, the verification within
+#                 --verify-deadline-s V (default 300), the traffic shift, the original
+#                 tasks' termination wait) and --rollback-timeout-s R (default 600) for a
+#                 stop and its rollback: codedeploy-deploy.sh's N + R + 4 min;
+# in all: N + 6 min for rolling, N + R + 9 min for CodeDeploy.
 #
 # Step outputs (stdout, and $GITHUB_OUTPUT when set): previous_task_definition,
 # previous_version (from the previous revision's "version" tag, may be empty),
@@ -123,7 +122,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The reads before the deployment starts (retried while AWS throttles or fails) share
 # this much time; --timeout-s is the deployment's own.
-PREPARE_S=300
+PREPARE_S=120
 prepare_deadline=$(($(date +%s) + PREPARE_S))
 
 # The settings fill in what was not given; what was given must agree with them.
