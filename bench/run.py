@@ -6,10 +6,12 @@ CPU 1. For 1, 64 and 256 connections it records requests/s, p50 and p99 latency 
 server's CPU time per request (from /proc, whole process tree); it records resident
 memory idle and after load, the time from exec to the first 200, and the 64-connection
 case again with the server held to 0.25 vCPU (a CFS quota of 25 ms per 100 ms, as on a
-Fargate task of that size). Results go to build/bench/results.json and into the
-"The service against nginx" section of docs/OPTIMIZATION.md.
+Fargate task of that size). Results go to build/bench/results.json (written after each
+phase, so that a run that fails keeps what it measured) and into the "The service
+against nginx" section of docs/OPTIMIZATION.md.
 
-Usage: bench/run.py [--duration S] [--no-docs]
+Everything the run needs (tools, the binary, a CPU cgroup it can create) is checked
+before it starts. Usage: bench/run.py [--duration S] [--no-docs] [--no-quota] [--out FILE]
 """
 import argparse
 import datetime
@@ -105,21 +107,40 @@ def rss_kib(pid):
 
 
 class Quota:
-    """A CPU cgroup holding a server to 0.25 vCPU (cgroup v1 cpu controller or v2)."""
+    """A CPU cgroup holding a server to 0.25 vCPU (cgroup v1 cpu controller or v2).
+
+    Making the object changes nothing; create() makes the cgroup and, if any step of it
+    fails, removes what it made before raising QuotaError."""
+
+    V1 = "/sys/fs/cgroup/cpu"
+    V2 = "/sys/fs/cgroup"
 
     def __init__(self, name):
-        self.v1 = "/sys/fs/cgroup/cpu"
-        if os.path.exists(os.path.join(self.v1, "cpu.cfs_quota_us")):
-            self.path = os.path.join(self.v1, name)
-            os.makedirs(self.path, exist_ok=True)
-            self._write("cpu.cfs_period_us", PERIOD_US)
-            self._write("cpu.cfs_quota_us", QUOTA_US)
-        elif os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
-            self.path = os.path.join("/sys/fs/cgroup", name)
-            os.makedirs(self.path, exist_ok=True)
-            self._write("cpu.max", f"{QUOTA_US} {PERIOD_US}")
+        if os.path.exists(os.path.join(self.V1, "cpu.cfs_quota_us")):
+            self.path = os.path.join(self.V1, name)
+            self.settings = [("cpu.cfs_period_us", PERIOD_US), ("cpu.cfs_quota_us", QUOTA_US)]
+        elif os.path.exists(os.path.join(self.V2, "cgroup.controllers")):
+            self.path = os.path.join(self.V2, name)
+            self.settings = [("cpu.max", f"{QUOTA_US} {PERIOD_US}")]
         else:
-            raise RuntimeError("no CPU cgroup controller found")
+            self.path = None
+            self.settings = []
+
+    def create(self):
+        if self.path is None:
+            raise QuotaError(f"no CPU cgroup controller found (neither {self.V1}/cpu.cfs_quota_us "
+                             f"nor {self.V2}/cgroup.controllers)")
+        try:
+            os.mkdir(self.path)
+        except OSError as e:
+            raise QuotaError(f"cannot create the CPU cgroup {self.path}: {e.strerror}") from e
+        try:
+            for name, value in self.settings:
+                self._write(name, value)
+        except OSError as e:
+            self.remove()
+            raise QuotaError(f"cannot set the CPU quota in {self.path}: {e}") from e
+        return self
 
     def _write(self, name, value):
         with open(os.path.join(self.path, name), "w") as f:
@@ -131,12 +152,38 @@ class Quota:
         return ["sh", "-c", f'echo $$ > {procs} && exec "$@"', "sh"] + argv
 
     def remove(self):
+        """Removes the cgroup (waiting up to 5 s for its processes to go); True if gone."""
         for _ in range(50):
             try:
                 os.rmdir(self.path)
-                return
+                return True
+            except FileNotFoundError:
+                return True
             except OSError:
                 time.sleep(0.1)
+        return False
+
+
+class QuotaError(RuntimeError):
+    pass
+
+
+def quota_problem():
+    """Why the 0.25 vCPU runs could not hold a server to its quota, or None: creates a
+    probe cgroup, sets the quota, moves a process into it, and removes it again."""
+    quota = Quota(f"hello-bench-probe-{os.getpid()}")
+    try:
+        quota.create()
+    except QuotaError as e:
+        return str(e)
+    try:
+        joined = subprocess.run(quota.wrap(["true"]), capture_output=True, text=True)
+        if joined.returncode != 0:
+            return f"cannot move a process into the CPU cgroup {quota.path}: {joined.stderr.strip()}"
+        return None
+    finally:
+        if not quota.remove():
+            print(f"warning: could not remove the probe cgroup {quota.path}", file=sys.stderr)
 
 
 class Server:
@@ -292,7 +339,7 @@ def median_run(runs):
 
 def measure_quota(server, duration, repeats):
     """Requests/s at 0.25 vCPU: the median of `repeats` runs (throttling makes single runs noisy)."""
-    quota = Quota(f"hello-bench-{server.name}")
+    quota = Quota(f"hello-bench-{server.name}").create()
     try:
         server.start(quota)
         wrk(server.port, 64, 1)
@@ -303,7 +350,8 @@ def measure_quota(server, duration, repeats):
         return run
     finally:
         server.stop()
-        quota.remove()
+        if not quota.remove():
+            print(f"warning: could not remove the CPU cgroup {quota.path}", file=sys.stderr)
 
 
 def measure_access_log_cost(work, duration, repeats):
@@ -394,21 +442,36 @@ def markdown(results, rows, meta, command):
         out.append(f"| {label[name]} | {r['rss_idle_kib'] / 1024:.1f} MiB | {r['rss_loaded_kib'] / 1024:.1f} MiB | "
                    f"{r['first_200_ms']:.1f} ms | {r['quota']['rps']:.0f} ({', '.join(map(str, r['quota']['all_rps']))}) | "
                    f"{r['quota']['p99_ms']:.1f} ms |")
-    on, off = results["access_log"]["on"], results["access_log"]["off"]
-    runs = results["access_log"]["runs"]["on"] + results["access_log"]["runs"]["off"]
-    spread = max(runs) - min(runs)
-    cost = (f"{on - off:.1f} us, {(on - off) / on * 100:.0f} % of the request" if on - off > spread else
-            f"a difference of {on - off:+.1f} us, inside the spread of the runs themselves ({min(runs):.1f} to "
-            f"{max(runs):.1f} us): too small for this machine to measure")
-    out += ["", f"The access log's cost, at 64 connections (medians of {len(results['access_log']['runs']['on'])} "
-                f"alternated runs each): {on:.1f} us of server CPU per request with it, {off:.1f} us "
-                f"without it (`ACCESS_LOG=off`): {cost}. Lines are formatted on the worker (about 230 bytes into a "
-                "reused buffer) and written by a background thread in batches, so no request waits for the disk."]
+    out += ["", access_log_text(results["access_log"])]
     out += ["", "Targets (hello-service, production defaults):", "", "| target | measured | goal | verdict |",
             "|---|---|---|---|"]
     out += [f"| {t} | {v} | {g} | {ok} |" for t, v, g, ok in rows]
-    out += ["", "The raw figures of this run are in `build/bench/results.json`.", ""]
+    out += ["", ""]  # a blank line before the next section
     return "\n".join(out)
+
+
+def access_log_text(access_log):
+    """The access log's cost, as a comparison only. Its runs (two servers up at once,
+    runs alternated) give their own CPU-per-request figures, which differ from the
+    table's by the run-to-run drift; printing both would give two figures for one thing.
+    The table's is the service's figure; these say what the log adds to it."""
+    on, off = access_log["on"], access_log["off"]
+    # The noise is how far one server's own runs spread (the two servers' runs pooled
+    # together would spread by the very difference being measured).
+    noise = max(max(runs) - min(runs) for runs in access_log["runs"].values())
+    difference = (on - off) / on * 100
+    spread = noise / on * 100
+    count = len(access_log["runs"]["on"])
+    if on - off > noise:
+        verdict = (f"the access log costs {difference:.0f} % of the server CPU per request, more than the "
+                   f"{spread:.0f} % by which one server's runs spread")
+    else:
+        verdict = (f"a difference of {difference:+.0f} % of the server CPU per request, inside the "
+                   f"{spread:.0f} % by which one server's runs spread: too small for this machine to measure")
+    return (f"The access log's cost, at 64 connections: a server with it and one without it (`ACCESS_LOG=off`), "
+            f"{count} alternated runs each, medians compared: {verdict}. (These runs compare the two servers; the "
+            "service's own CPU per request is the table's.) Lines are formatted on the worker (about 230 bytes "
+            "into a reused buffer) and written by a background thread in batches, so no request waits for the disk.")
 
 
 def write_doc(section_text):
@@ -423,23 +486,57 @@ def write_doc(section_text):
         f.write(text)
 
 
-def main():
+def preflight(args):
+    """Every reason the run could not complete, found before it starts."""
+    problems = []
+    if (os.cpu_count() or 1) < 2:
+        problems.append("the benchmark needs 2 CPUs (server on one, load generator on the other)")
+    for tool in ("wrk", "nginx", "gunicorn", "taskset"):
+        if not shutil.which(tool):
+            problems.append(f"{tool} not found (bench/run.sh installs it)")
+    if not os.access(SERVICE, os.X_OK):
+        problems.append(f"{SERVICE} missing: run `make build` first")
+    if not args.no_quota:
+        problem = quota_problem()
+        if problem:
+            problems.append(f"{problem}: the 0.25 vCPU runs need a CPU cgroup, which needs root "
+                            "(or run with --no-quota to skip them)")
+    return problems
+
+
+def save(path, results, meta, complete, error=None, rows=None):
+    """results.json: written after every phase, so that a failure keeps what was measured."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    document = {"meta": meta, "complete": complete, "results": results}
+    if error:
+        document["error"] = error
+    if rows is not None:
+        document["targets"] = rows
+    with open(path + ".tmp", "w") as f:
+        json.dump(document, f, indent=2)
+    os.replace(path + ".tmp", path)
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run (default 8)")
     parser.add_argument("--starts", type=int, default=7, help="cold starts for exec-to-first-200 (default 7)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs per 0.25 vCPU figure and per access-log figure; medians are reported (default 3)")
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/OPTIMIZATION.md")
-    args = parser.parse_args()
+    parser.add_argument("--no-quota", action="store_true",
+                        help="skip the 0.25 vCPU runs (they need root for their CPU cgroup); implies --no-docs")
+    parser.add_argument("--out", default=os.path.join(ROOT, "build", "bench", "results.json"),
+                        help="where the raw figures go (default build/bench/results.json)")
+    args = parser.parse_args(argv)
 
-    if os.cpu_count() < 2:
-        sys.exit("error: the benchmark needs 2 CPUs (server on one, load generator on the other)")
-    for tool in ("wrk", "nginx", "gunicorn", "taskset"):
-        if not shutil.which(tool):
-            sys.exit(f"error: {tool} not found (bench/run.sh installs it)")
-    if not os.access(SERVICE, os.X_OK):
-        sys.exit(f"error: {SERVICE} missing: run `make build` first")
+    problems = preflight(args)
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        sys.exit(1)
 
+    meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "duration": args.duration}
     work = tempfile.mkdtemp(prefix="hello-bench-")
     results = {}
     servers = [HelloService("hello-service", work), Nginx("nginx", work), Seed("seed", work)]
@@ -447,21 +544,31 @@ def main():
         for server in servers:
             log(f"{server.name}: cold starts, memory, load at {', '.join(map(str, CONNECTIONS))} connections")
             results[server.name] = measure(server, args.duration, args.starts if server.name != "seed" else 3)
-        for server in servers:
-            results[server.name]["quota"] = measure_quota(server, args.duration, args.repeats)
+            save(args.out, results, meta, complete=False)
+        if not args.no_quota:
+            for server in servers:
+                results[server.name]["quota"] = measure_quota(server, args.duration, args.repeats)
+                save(args.out, results, meta, complete=False)
         results["access_log"] = measure_access_log_cost(work, args.duration, args.repeats)
+    except BaseException as e:
+        reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        save(args.out, results, meta, complete=False, error=reason)
+        print(f"error: the run stopped ({reason}); what it measured is in {args.out}", file=sys.stderr)
+        if isinstance(e, Exception):
+            sys.exit(1)
+        raise
     finally:
         for server in servers:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "duration": args.duration}
+    if args.no_quota:
+        save(args.out, results, meta, complete=True)
+        log(f"wrote the figures to {args.out} (no 0.25 vCPU runs, so no targets and no docs)")
+        return
     rows = verdicts(results)
-    os.makedirs(os.path.join(ROOT, "build", "bench"), exist_ok=True)
-    with open(os.path.join(ROOT, "build", "bench", "results.json"), "w") as f:
-        json.dump({"meta": meta, "results": results, "targets": rows}, f, indent=2)
-    command = "make bench"
-    section = markdown(results, rows, meta, command)
+    save(args.out, results, meta, complete=True, rows=rows)
+    section = markdown(results, rows, meta, "make bench")
     print()
     print(section)
     if not args.no_docs:

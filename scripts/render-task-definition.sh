@@ -63,7 +63,7 @@ done
 # The text goes to a file, not through $(...), so that it stays byte-for-byte what
 # templatefile() gives (command substitution would eat trailing newlines).
 rendered=$(mktemp)
-trap 'rm -f "$rendered"' EXIT
+trap 'rm -f "$rendered" "$rendered.err"' EXIT
 if ! error=$(jq -n -j --rawfile t "$template" --argjson v "$values" '
   def fail(msg): error("template: " + msg);
   ($v | to_entries | map(select(.value | type | IN("string", "number", "boolean") | not))
@@ -105,7 +105,8 @@ for tag in ${tags[@]+"${tags[@]}"}; do
 done
 # Keep every setting of the base that register-task-definition accepts; drop what ECS
 # adds on describe (ARN, revision, status, compatibilities, registration times, ...).
-jq -e --argjson containers "$containers" --argjson newtags "$tags_json" '
+# (jq's error goes to a file of its own: on stdout it would end up in the output.)
+if ! jq -e --argjson containers "$containers" --argjson newtags "$tags_json" '
   if (.taskDefinition | type) != "object" then error("not describe-task-definition output (no .taskDefinition)") else . end
   | (.tags // []) as $oldtags
   | .taskDefinition
@@ -116,4 +117,6 @@ jq -e --argjson containers "$containers" --argjson newtags "$tags_json" '
   | .containerDefinitions = $containers
   | ([$oldtags[] | select(.key as $k | $newtags | map(.key) | index($k) | not)] + $newtags) as $t
   | if ($t | length) > 0 then .tags = $t else . end
-' "$base_file" 2>&1 || die "cannot build the task definition from base '$base_file'"
+' "$base_file" 2>"$rendered.err"; then
+  die "cannot build the task definition from base '$base_file': $(sed -e 's/^jq: error (at [^)]*): //' "$rendered.err")"
+fi

@@ -11,8 +11,11 @@
 # instead of asking AWS. Prints nothing when no task stopped; always exits 0 unless the
 # arguments are wrong (it is a diagnostic, never the verdict).
 set -euo pipefail
+here=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=lib/common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$here/lib/common.sh"
+# shellcheck source=lib/aws.sh
+source "$here/lib/aws.sh"
 
 show_help() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
@@ -39,20 +42,23 @@ else
   if [ -z "$cluster" ] || [ -z "$service" ]; then usage_error "--cluster and --service are required"; fi
   require_commands aws
   # ECS keeps stopped tasks for about an hour; list-tasks returns the newest first.
-  if ! arns=$(aws ecs list-tasks --cluster "$cluster" --service-name "$service" \
-    --desired-status STOPPED --max-items 100 --query 'taskArns' --output json 2>&1); then
-    warn "could not list stopped tasks: $arns"
+  # One attempt each: a diagnostic must not hold up the verdict.
+  if ! aws_call aws ecs list-tasks --cluster "$cluster" --service-name "$service" \
+    --desired-status STOPPED --max-items 100 --query 'taskArns' --output json; then
+    warn "could not list stopped tasks: $aws_error"
     exit 0
   fi
+  arns=$aws_out
   if [ "$(jq 'length' <<<"$arns")" -eq 0 ]; then
     exit 0
   fi
   # describe-tasks takes at most 100 ARNs, which --max-items guarantees.
   mapfile -t arn_list < <(jq -r '.[]' <<<"$arns")
-  if ! tasks_json=$(aws ecs describe-tasks --cluster "$cluster" --tasks "${arn_list[@]}" --output json 2>&1); then
-    warn "could not describe stopped tasks: $tasks_json"
+  if ! aws_call aws ecs describe-tasks --cluster "$cluster" --tasks "${arn_list[@]}" --output json; then
+    warn "could not describe stopped tasks: $aws_error"
     exit 0
   fi
+  tasks_json=$aws_out
 fi
 
 jq -r --arg td "$task_definition" --arg dep "$deployment_id" --argjson limit "$limit" '
@@ -64,4 +70,4 @@ jq -r --arg td "$task_definition" --arg dep "$deployment_id" --argjson limit "$l
     + ([.containers[]? | select(.exitCode != null or .reason != null)
         | "\n    container \(.name): " + (if .exitCode != null then "exit code \(.exitCode)" else "" end)
           + (if .reason then " \(.reason)" else "" end)] | join(""))
-' <<<"$tasks_json"
+' <<<"$tasks_json" || warn "could not read the stopped tasks from the answer"

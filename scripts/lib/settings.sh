@@ -58,7 +58,27 @@ settings_problems() {
           | select(.value | type | IN("string", "number", "boolean") | not)
           | "container_template_values.\(.key) is \(.value | type), expected a string, number or boolean"),
         (select(($s.container_template_values | type) == "object" and ($s.container_template_values | has("image")))
-          | "container_template_values must not hold image (the pipeline sets it)")
+          | "container_template_values must not hold image (the pipeline sets it)"),
+        # What the CodeDeploy strategies need beyond the schema: a test listener URL to
+        # verify on before traffic shifts, and the AppSpec parts in the form it takes.
+        (select(($s.deployment_strategy // "rolling") != "rolling" and $s.deployment_strategy != null
+            and (($s.test_url | type) != "string" or ($s.test_url | test("^https?://[^/]") | not)))
+          | "deployment_strategy \($s.deployment_strategy) needs test_url, the http(s) URL of the test listener (it is \($s.test_url | tojson))"),
+        (select(has("service_url") and (($s.service_url | type) != "string" or ($s.service_url | test("^https?://[^/]") | not)))
+          | "service_url \($s.service_url | tojson) is not an http(s) URL"),
+        (select(($s.network_configuration | type) == "object") | $s.network_configuration as $n
+          | (("subnets", "security_groups") as $k
+              | select(($n[$k] | type) != "array" or ($n[$k] | length) == 0 or any($n[$k][]; type != "string"))
+              | "network_configuration.\($k) must be a non-empty array of IDs"),
+            (select(($n.assign_public_ip | type) != "boolean") | "network_configuration.assign_public_ip must be true or false"),
+            (($n | keys) - ["subnets", "security_groups", "assign_public_ip"] | .[] | "unexpected key network_configuration.\(.)")),
+        (select(($s.capacity_provider_strategy | type) == "array") | $s.capacity_provider_strategy as $c
+          | ($c | to_entries[] | .key as $i | .value
+              | select((type != "object") or ((.capacity_provider | type) != "string")
+                  or ((.weight | type) != "number") or (.weight < 0) or ((.base // 0 | type) != "number") or ((.base // 0) < 0))
+              | "capacity_provider_strategy[\($i)] must be {capacity_provider: string, weight: number >= 0, base: number >= 0}"),
+            (select([$c[] | objects | select((.base // 0) > 0)] | length > 1)
+              | "capacity_provider_strategy: only one capacity provider may have a base"))
     end
   ' "$1" 2>&1 || echo "the deploy settings are not valid JSON"
 }

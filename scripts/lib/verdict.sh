@@ -56,6 +56,9 @@ ecs_verdict() {
 # codedeploy_verdict GET_DEPLOYMENT_JSON
 # CodeDeploy's own status is final: Succeeded after the traffic shift and the wait
 # before the old tasks are stopped; Failed or Stopped after its automatic rollback.
+# Ready is its own state ("ready"): the replacement tasks run, the test listener routes
+# to them, and the deployment waits for ContinueDeployment before shifting production
+# traffic.
 codedeploy_verdict() {
   jq -r '
     def result(state; msg): "\(state)\t\(msg)";
@@ -72,7 +75,7 @@ codedeploy_verdict() {
             result("failure"; "CodeDeploy deployment \($name) \($d.status): \($err.code // "no error code"): \($err.message // "no message")"
               + (if $rb != "" then " (\($rb))" else "" end))
           elif $d.status == "Ready" then
-            result("progress"; "CodeDeploy deployment \($name) is Ready: waiting for traffic to be rerouted")
+            result("ready"; "CodeDeploy deployment \($name) is Ready: the replacement tasks run; production traffic waits for ContinueDeployment")
           elif ($d.status | IN("Created", "Queued", "InProgress", "Baking")) then
             result("progress"; "CodeDeploy deployment \($name) \($d.status)"
               + (if ($d.deploymentStatusMessages // []) | length > 0 then ": \($d.deploymentStatusMessages | join("; "))" else "" end))

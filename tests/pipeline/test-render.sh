@@ -96,7 +96,14 @@ expect_eq "base: fields that describe adds are dropped" "" \
 expect_eq "base: the containers are the rendered ones" "$(jq -c . "$tmp/rendered.json")" "$(jq -c .containerDefinitions "$tmp/register.json")"
 expect_eq "base: tags merged, the version replaced" "Project=hello-service,version=1.5.0,git-sha=abc123" \
   "$(jq -r '[.tags[] | "\(.key)=\(.value)"] | join(",")' "$tmp/register.json")"
-expect_fail "a base that is not describe-task-definition output is refused" 1 "cannot build the task definition" \
+expect_fail "a base that is not describe-task-definition output is refused, saying why" 1 \
+  "cannot build the task definition from base '.*': not describe-task-definition output \(no .taskDefinition\)" \
   "$render" --template "$TEMPLATE" --values "$values" --set "image=$image" --base "$values"
+expect_eq "a refused base writes nothing on stdout (where the caller keeps the document)" "" \
+  "$("$render" --template "$TEMPLATE" --values "$values" --set "image=$image" --base "$values" 2>/dev/null || true)"
+printf '{"taskDefinition": ' >"$tmp/truncated.json"
+expect_fail "a base that is not JSON is refused, saying why" 1 \
+  "cannot build the task definition from base '.*truncated.json': .*(parse error|Unfinished JSON)" \
+  "$render" --template "$TEMPLATE" --values "$values" --set "image=$image" --base "$tmp/truncated.json"
 
 finish

@@ -52,7 +52,7 @@ expect_fail "ECS: a deployment replaced by another is a failure" 1 \
   "is no longer PRIMARY \(status ACTIVE\): hello-service-staging:9 replaced it" \
   ecs ecs-superseded --deployment-id "$NEW"
 expect_fail "ECS: still in progress when the answers end is a failure, never a success" 1 \
-  "ran out while the deployment was still in progress: deployment $NEW of hello-service-staging:8 IN_PROGRESS: 1/2 running" \
+  "DEPLOYMENT FAILED: the recorded answers ran out while the deployment was still in progress: deployment $NEW of hello-service-staging:8 IN_PROGRESS: 1/2 running" \
   ecs ecs-stuck --deployment-id "$NEW"
 
 expect_ok "CodeDeploy canary: Created, InProgress, Succeeded is a success" codedeploy codedeploy-canary-success
@@ -62,6 +62,23 @@ expect_fail "CodeDeploy: an alarm-triggered rollback is a failure naming the ala
   codedeploy codedeploy-alarm-rollback
 expect_fail "CodeDeploy: a stopped deployment is a failure" 1 "d-7QX2M4B1C \(CodeDeployDefault.ECSLinear10PercentEvery1Minutes\) Stopped: MANUAL_STOP" \
   codedeploy codedeploy-stopped
+
+# CodeDeploy waiting at Ready (the deployment group's STOP_DEPLOYMENT): with --until ready
+# that is where the wait ends; without it, Ready is still in progress.
+mkdir "$tmp/ready"
+cp "$FIXTURES/codedeploy-canary-success/01-created.json" "$tmp/ready/01-created.json"
+jq '.deploymentInfo.status = "Ready"' "$FIXTURES/codedeploy-canary-success/02-in-progress.json" >"$tmp/ready/02-ready.json"
+expect_ok "CodeDeploy --until ready: Created, then Ready ends the wait" \
+  "$wait_for" --codedeploy-deployment d-7QX2M4B1C --until ready --timeout-s 60 --replay "$tmp/ready"
+if grep -q "DEPLOYMENT READY: .* is Ready: the replacement tasks run" <<<"$out" && grep -q '^status=Ready$' <<<"$out"; then
+  pass "CodeDeploy --until ready: says so, and status=Ready on stdout"
+else
+  fail "CodeDeploy --until ready: says so, and status=Ready on stdout" "$out"
+fi
+expect_fail "CodeDeploy: without --until ready, Ready is not a success" 1 "ran out while the deployment was still in progress: .* is Ready" \
+  "$wait_for" --codedeploy-deployment d-7QX2M4B1C --timeout-s 60 --replay "$tmp/ready"
+expect_fail "--until ready is for CodeDeploy only" 2 "--until ready is for CodeDeploy deployments" \
+  "$wait_for" --cluster c --service s --deployment-id x --until ready
 
 # A recorded answer with no service at all, and bad arguments.
 printf '%s\n' '{"services": [], "failures": [{"arn": "arn:aws:ecs:eu-west-1:123456789012:service/c/s", "reason": "MISSING"}]}' >"$tmp/01.json"

@@ -1,31 +1,53 @@
 #!/usr/bin/env bash
-# verify-service.sh: https:// URLs against a real TLS server on 127.0.0.1 (a certificate
-# made here, trusted with --ca-file), and http:// URLs handed to the verifier binary.
+# verify-service.sh: https:// URLs against a real TLS server on 127.0.0.1, and http://
+# URLs handed to the verifier binary.
+#
+# The TLS server is HAProxy (Debian's), as the ALB terminating TLS in front of the
+# service: its certificate is made here by a CA made here, for the name
+# service.example.test, not for the address it listens on. So a check by that name
+# must connect elsewhere (--connect-to 127.0.0.1, as a check of the user's domain
+# connects to the load balancer before DNS points at it), and a check by the bare
+# address must fail on the name.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 verify=$SCRIPTS/verify-service.sh
 python=${PYTHON:-/usr/bin/python3}
+"$REPO_ROOT/tools/ensure-packages" haproxy openssl curl jq
 tmp=$(mktemp -d)
-server_pid=""
+backend_pid="" haproxy_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  local pid
+  for pid in "$haproxy_pid" "$backend_pid"; do
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+name=service.example.test
 
-# A certificate for 127.0.0.1, and a server whose answers a file decides:
-# "<health status> <version>", read on every request.
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+# A CA, and a server certificate it signed for $name only.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=hello-service test CA" \
+  -keyout "$tmp/ca-key.pem" -out "$tmp/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$tmp/server-key.pem" -out "$tmp/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$name" >"$tmp/server.ext"
+openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca-key.pem" -CAcreateserial -days 1 \
+  -extfile "$tmp/server.ext" -out "$tmp/server.pem" 2>/dev/null
+cat "$tmp/server.pem" "$tmp/server-key.pem" >"$tmp/haproxy.pem"
+
+# The service behind it: plain HTTP whose answers a file decides, "<health status>
+# <version>", read on every request; it records the Host and SNI HAProxy saw.
 echo "200 1.2.3" >"$tmp/state"
-cat >"$tmp/server.py" <<'PY'
-import http.server, json, ssl, sys
-state, cert, key, port_file = sys.argv[1:5]
+cat >"$tmp/backend.py" <<'PY'
+import http.server, json, sys
+state, seen, port_file = sys.argv[1:4]
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        health, version = open(state).read().split()
+        with open(state) as f:
+            health, version = f.read().split()
+        with open(seen, "w") as f:
+            f.write(f"{self.headers.get('Host')} {self.headers.get('X-Tls-Sni')}\n")
         if self.path == "/health":
             code, body = int(health), b"{}"
         elif self.path == "/info":
@@ -41,35 +63,98 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-context.load_cert_chain(cert, key)
-server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(port_file, "w") as f:
     f.write(str(server.server_address[1]))
 server.serve_forever()
 PY
-"$python" "$tmp/server.py" "$tmp/state" "$tmp/cert.pem" "$tmp/key.pem" "$tmp/port" &
-server_pid=$!
-for _ in $(seq 1 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-[ -s "$tmp/port" ] || { fail "the TLS test server starts" "no port after 5 s"; finish; exit 1; }
-url="https://127.0.0.1:$(cat "$tmp/port")"
+"$python" "$tmp/backend.py" "$tmp/state" "$tmp/seen" "$tmp/backend-port" &
+backend_pid=$!
+for _ in $(seq 1 100); do [ -s "$tmp/backend-port" ] && break; sleep 0.1; done
+[ -s "$tmp/backend-port" ] || { fail "the backend starts" "no port after 10 s"; finish; exit 1; }
 
-expect_ok "https: N consecutive healthy answers with the expected version pass" \
-  "$verify" --url "$url/" --expect-version 1.2.3 --consecutive 3 --interval-s 0 --deadline-s 10 --ca-file "$tmp/cert.pem"
-if grep -q "verify: PASS $url/: 3 consecutive healthy answers, version 1.2.3" <<<"$out"; then
-  pass "https: one PASS verdict line"
+# HAProxy on a free loopback port (chosen, then bound: tried again if taken meanwhile).
+free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+for _ in 1 2 3; do
+  port=$(free_port)
+  cat >"$tmp/haproxy.cfg" <<CFG
+global
+  maxconn 100
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 10s
+  timeout server 10s
+frontend tls
+  bind 127.0.0.1:$port ssl crt $tmp/haproxy.pem
+  http-request set-header X-Tls-Sni %[ssl_fc_sni]
+  default_backend service
+backend service
+  server service 127.0.0.1:$(cat "$tmp/backend-port")
+CFG
+  haproxy -db -f "$tmp/haproxy.cfg" >"$tmp/haproxy.log" 2>&1 &
+  haproxy_pid=$!
+  for _ in $(seq 1 50); do
+    if curl -s -o /dev/null --max-time 1 --cacert "$tmp/ca.pem" --connect-to "$name:$port:127.0.0.1:$port" "https://$name:$port/health"; then
+      break 2
+    fi
+    kill -0 "$haproxy_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill "$haproxy_pid" 2>/dev/null || true
+  wait "$haproxy_pid" 2>/dev/null || true
+  haproxy_pid=""
+done
+[ -n "$haproxy_pid" ] || { fail "HAProxy starts with TLS on 127.0.0.1" "$(cat "$tmp/haproxy.log")"; finish; exit 1; }
+url="https://$name:$port"
+direct=(--connect-to 127.0.0.1 --ca-file "$tmp/ca.pem")
+
+# --- verification by the certificate's name, connecting to the address -----------------
+rm -f "$tmp/seen"
+expect_ok "https by name: N consecutive healthy answers with the expected version pass" \
+  "$verify" --url "$url/" --expect-version 1.2.3 --consecutive 3 --interval-s 0 --deadline-s 10 "${direct[@]}"
+if grep -q "verify: PASS $url/ (connected to 127.0.0.1): 3 consecutive healthy answers, version 1.2.3" <<<"$out"; then
+  pass "https by name: one PASS verdict line, saying where it connected"
 else
-  fail "https: one PASS verdict line" "$out"
+  fail "https by name: one PASS verdict line, saying where it connected" "$out"
 fi
+expect_eq "https by name: the name went out as SNI and Host" "$name:$port $name" "$(cat "$tmp/seen")"
+expect_fail "https by the bare address: fails on the name (the certificate is for $name)" 1 \
+  "last problem: /health: curl: \(60\) SSL: no alternative certificate subject name matches target host name '127.0.0.1'" \
+  "$verify" --url "https://127.0.0.1:$port" --interval-s 1 --deadline-s 2 --ca-file "$tmp/ca.pem"
+expect_fail "https by name without --connect-to: the name does not resolve here" 1 \
+  "last problem: /health: curl: \(6\) Could not resolve host: $name" \
+  "$verify" --url "$url" --interval-s 1 --deadline-s 2 --ca-file "$tmp/ca.pem"
+expect_ok "https by name on the default port: --connect-to HOST:PORT gives the port" \
+  "$verify" --url "https://$name" --consecutive 2 --interval-s 0 --deadline-s 10 --connect-to "127.0.0.1:$port" --ca-file "$tmp/ca.pem"
+expect_fail "--connect-to must be HOST[:PORT]" 2 "--connect-to 'a b' is not HOST\[:PORT\]" \
+  "$verify" --url "$url" --connect-to "a b"
+expect_fail "--connect-to is for https:// URLs" 2 "--connect-to and --ca-file are for https:// URLs" \
+  "$verify" --url http://127.0.0.1:9/ --verifier /bin/true --connect-to 127.0.0.1
+
+# --- the same rules as the verifier binary -----------------------------------------------
 expect_fail "https: another version fails at the deadline, saying which" 1 \
   "verify: FAIL .*last problem: /info reports version 1.2.3, expected 9.9.9" \
-  "$verify" --url "$url" --expect-version 9.9.9 --interval-s 1 --deadline-s 2 --ca-file "$tmp/cert.pem"
+  "$verify" --url "$url" --expect-version 9.9.9 --interval-s 1 --deadline-s 2 "${direct[@]}"
 echo "503 1.2.3" >"$tmp/state"
 expect_fail "https: an unhealthy service fails" 1 "last problem: /health answered 503" \
-  "$verify" --url "$url" --interval-s 1 --deadline-s 2 --ca-file "$tmp/cert.pem"
+  "$verify" --url "$url" --interval-s 1 --deadline-s 2 "${direct[@]}"
 echo "200 1.2.3" >"$tmp/state"
 expect_fail "https: a certificate nobody trusts fails (no --ca-file)" 1 "last problem: /health: curl: \([0-9]+\) .*certificate" \
-  "$verify" --url "$url" --interval-s 1 --deadline-s 2
+  "$verify" --url "$url" --interval-s 1 --deadline-s 2 --connect-to 127.0.0.1
+if grep -q "000$" <<<"$out"; then
+  fail "https: curl's error is reported without the status it writes on failure (000)" "$out"
+else
+  pass "https: curl's error is reported without the status it writes on failure (000)"
+fi
+expect_fail "https: a refused connection fails with curl's reason" 1 \
+  "last problem: /health: curl: \(7\) Failed to connect to 127\.0\.0\.1 port 1 " \
+  "$verify" --url https://127.0.0.1:1 --interval-s 1 --deadline-s 2
+refused='last problem: /health: curl: \(7\) Failed to connect to 127\.0\.0\.1 port 1 after [0-9]+ ms: [^0-9]+$'
+if [[ $(tail -1 <<<"$out") =~ $refused ]]; then
+  pass "https: the verdict line ends with curl's reason, on one line, with no 000"
+else
+  fail "https: the verdict line ends with curl's reason, on one line, with no 000" "$out"
+fi
 
 # http:// goes to the verifier binary (here one that records its arguments; the real
 # binary's verify is tested with the service).
