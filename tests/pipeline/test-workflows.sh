@@ -283,4 +283,19 @@ expect_eq "the variables the workflows read are those in PIPELINE.md's table" "$
 expect_eq "the variables SETUP.md's table asks for are read by the workflows (DEPLOY_SETTINGS_PARAMETER optional)" \
   "$(tr ' ' '\n' <<<"$read_vars" | grep -vx DEPLOY_SETTINGS_PARAMETER | paste -sd ' ')" "$(documented "$REPO_ROOT/docs/SETUP.md")"
 
+# The time budget: deploy-environment.yml's deploy and rollback jobs fit their
+# timeout-minutes and the role session's hour, for the options they pass and the worst
+# cases deploy.sh and rollback.sh state. A deploy given more time than the job has is
+# refused (the job would be cancelled mid-deploy, and a cancelled step rolls nothing back).
+budget=$here/check-time-budget.py
+expect_ok "budget: the deploy and rollback jobs fit their timeouts and the role session" \
+  "$python" "$budget" "$REPO_ROOT/.github/workflows/deploy-environment.yml"
+sed 's/--timeout-s 1500/--timeout-s 2400/' "$REPO_ROOT/.github/workflows/deploy-environment.yml" >"$tmp/long-deploy.yml"
+expect_fail "budget: a deploy given 40 minutes in a 55-minute job is refused" 1 \
+  "job 'deploy': can run" "$python" "$budget" "$tmp/long-deploy.yml"
+sed 's/--timeout-s 1200/--timeout-s 1800/' "$REPO_ROOT/.github/workflows/deploy-environment.yml" >"$tmp/long-rollback.yml"
+expect_fail "budget: a rollback that can outlast its job is refused" 1 \
+  "job 'rollback': can run" "$python" "$budget" "$tmp/long-rollback.yml"
+expect_fail "budget: a missing workflow is an input error (exit 2)" 2 "check-time-budget" "$python" "$budget" "$tmp/none.yml"
+
 finish
