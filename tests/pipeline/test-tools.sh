@@ -23,6 +23,18 @@ chmod +x "$tmp/no-apt/dpkg" "$tmp/no-apt/dpkg-query"
 expect_fail "ensure-packages: without apt-get, names the missing packages" 1 \
   "missing packages \(jq\) and no apt-get: this project targets Debian 12" \
   env PATH="$tmp/no-apt" "$BASH" "$REPO_ROOT/tools/ensure-packages" jq
+# Another install holding dpkg's lock (a parallel make job on one machine) is waited for,
+# not a failure: every apt-get call asks for a lock timeout.
+mkdir -p "$tmp/locked"
+cp "$tmp/no-apt/dpkg" "$tmp/no-apt/dpkg-query" "$tmp/locked/"
+printf '#!/bin/sh\necho "$*" >>"%s/apt-calls"\n' "$tmp" >"$tmp/locked/apt-get"
+chmod +x "$tmp/locked/apt-get"
+expect_ok "ensure-packages: installs through apt-get" env PATH="$tmp/locked:/usr/bin:/bin" "$BASH" "$REPO_ROOT/tools/ensure-packages" jq
+if [ -s "$tmp/apt-calls" ] && ! grep -qv -- '-o DPkg::Lock::Timeout=' "$tmp/apt-calls"; then
+  pass "ensure-packages: every apt-get call waits for dpkg's lock"
+else
+  fail "ensure-packages: every apt-get call waits for dpkg's lock" "$(cat "$tmp/apt-calls" 2>/dev/null)"
+fi
 expect_fail "ensure-packages: no package named is a usage error" 2 "usage: " "$REPO_ROOT/tools/ensure-packages"
 
 # --- bench/run.py -------------------------------------------------------------------------
