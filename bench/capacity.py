@@ -414,8 +414,8 @@ def render(bench, sizes, prices, tf, rows, limits, prices_path, sizes_path):
             f"plan gives each task {target} % of its measured rate and keeps {100 - target} % in hand: for the load "
             f"that arrives while a scale-out is under way (the CPU metric's own delay, a {tf['scale_out_cooldown']} s "
             "cooldown between steps, then the new task's image pull, start and health checks), for the run-to-run "
-            "spread of the measurement itself (about 10 %, see above), and for a p99 that stays low because the "
-            "quota is rarely hit. "
+            "spread of the measurement itself (about 10 %, see above), and to keep the task off its quota, "
+            "where the p99 above was measured. "
             f"Each plan keeps at least {tf['az_count']} tasks, one per zone (`az_count`), however small the load.",
             "",
             f"What {target} % does not cover: losing one of {tf['az_count']} zones takes half the tasks at once, "
@@ -430,14 +430,20 @@ def render(bench, sizes, prices, tf, rows, limits, prices_path, sizes_path):
             f"billed {HOURS_PER_MONTH} hours a month. Spot columns take AWS's largest stated discount "
             f"({p['fargate_spot_discount'] * 100:.0f} %); the live rate moves, and production keeps its base task on "
             "regular Fargate.", "",
-            "| server | load (req/s) | tasks by CPU | tasks | vCPU (in a deployment) | x86 | x86 Spot | ARM | ARM Spot |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| server | load (req/s) | tasks by CPU | tasks | vCPU (in a deployment) | x86 | x86 Spot | ARM | ARM Spot | "
+            "over a default limit |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for key in SERVERS:
         for load in LOADS:
             r = by[(key, load)]
+            over = []
+            if r["tasks"] > tf["max_capacity"]:
+                over.append(f"`max_capacity` {tf['max_capacity']}")
+            if r["deploy_vcpu"] > lim["fargate_on_demand_vcpu"]:
+                over.append(f"vCPU quota {lim['fargate_on_demand_vcpu']:g}")
             out.append(f"| {label[key]} | {num(load)} | {r['cpu_tasks']} | {r['tasks']} | {r['vcpu']:g} "
                        f"({r['deploy_vcpu']:g}) | {money(r['x86'])} | {money(r['x86_spot'])} | {money(r['arm'])} | "
-                       f"{money(r['arm_spot'])} |")
+                       f"{money(r['arm_spot'])} | {', '.join(over) or 'none'} |")
     out += ["", "### The load balancer", "",
             "An ALB is billed by the hour and by LCU-hours. One LCU is the largest of four dimensions: "
             f"{lcu['new_connections_per_s']:g} new connections per second, {num(lcu['active_connections'])} active "
@@ -506,6 +512,22 @@ def render(bench, sizes, prices, tf, rows, limits, prices_path, sizes_path):
             "class, or `ACCESS_LOG=off` with the ALB's own access logs (to S3) instead move the total more than "
             "any change to the tasks. Clients that open a connection per request multiply the ALB's bill by "
             f"{hk['alb']['one_shot']['cost'] / hk['alb']['keepalive']['cost']:.0f} at that load.", "",
+            "How one row is computed (hello-service at 100k req/s, the prices as in `bench/prices.json`): "
+            f"{num(hs['rps'])} × {target / 100:g} = {num(hk['per_task'], 1)} req/s per task, so "
+            f"⌈100,000 ÷ {num(hk['per_task'], 1)}⌉ = {hk['tasks']} tasks; Fargate {hk['tasks']} × ({vcpu:g} × "
+            f"{p['fargate_x86_vcpu_hour']:g} + {tf['memory_mib'] / 1024:g} × {p['fargate_x86_gb_hour']:g}) × "
+            f"{HOURS_PER_MONTH} = {money(hk['x86'])}; the ALB carries 100,000 × "
+            f"({sizes['servers']['hello-service']['request_bytes']} + "
+            f"{sizes['servers']['hello-service']['response_bytes']}) bytes × 3,600 ÷ 2^30 = "
+            f"{hk['alb']['keepalive']['gb_per_hour']:.2f} GB an hour, the largest dimension, so "
+            f"{HOURS_PER_MONTH} × ({p['alb_hour']:g} + {hk['alb']['keepalive']['billed']:.2f} × {p['alb_lcu_hour']:g} + "
+            f"{tf['az_count']} × {p['public_ipv4_hour']:g}) = {money(hk['alb']['keepalive']['cost'])}; the access log "
+            f"is 100,000 × {sizes['servers']['hello-service']['log_bytes']} bytes × {num(SECONDS_PER_MONTH)} s ÷ 2^30 = "
+            f"{num(hk['log_gb'])} GB a month, × {p['logs_ingestion_gb']:g} = {money(hk['logs'])}, and it passes the NAT "
+            f"gateways at {p['nat_gateway_gb']:g} a GB on top of their {tf['az_count']} × ({p['nat_gateway_hour']:g} + "
+            f"{p['public_ipv4_hour']:g}) × {HOURS_PER_MONTH} (together {money(hk['network']['ha_nat'])}); the responses "
+            f"are {num(hk['out_gb'])} GB out, {money(hk['data_out'])} in tiers. "
+            "`tests/pipeline/test-capacity.sh` recomputes this row without the script.", "",
             "### Where the next limit is", "",
             "Each limit as the load at which it stops the plan above (tasks × planned req/s per task). Rolling "
             "and CodeDeploy deployments run a second full set of tasks while they replace the first "
