@@ -360,6 +360,11 @@ def plan(bench, sizes, prices, tf):
 
 # ---------------------------------------------------------------- the section
 
+def spread(b):
+    """How far the 0.25 vCPU runs spread: (largest - smallest) / median, in per cent."""
+    return (max(b["runs"]) - min(b["runs"])) / b["rps"] * 100
+
+
 def money(x):
     return f"${x:,.0f}" if x >= 100 else f"${x:,.2f}"
 
@@ -391,17 +396,20 @@ def render(bench, sizes, prices, tf, rows, limits, prices_path, sizes_path):
            "`make bench` figure in.", "",
            "### Per task", "",
            "| server | req/s per task at 0.25 vCPU (median; runs) | p99 at 0.25 vCPU | "
-           f"planned req/s per task at {target} % CPU | request + response bytes | access-log bytes per request |",
-           "|---|---:|---:|---:|---:|---:|"]
+           f"runs' spread | planned req/s per task at {target} % CPU | request + response bytes | "
+           "access-log bytes per request |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
     for key in SERVERS:
         b, s = bench["servers"][key], sizes["servers"][key]
         log = f"{s['log_bytes']}" if s["log_bytes"] else "0 (no access log)"
         out.append(f"| {label[key]} | {num(b['rps'])} ({', '.join(map(str, b['runs']))}) | {b['p99_ms']} ms | "
-                   f"{num(b['rps'] * target / 100)} | {s['request_bytes']} + {s['response_bytes']} | {log} |")
+                   f"{spread(b):.0f} % | {num(b['rps'] * target / 100)} | {s['request_bytes']} + "
+                   f"{s['response_bytes']} | {log} |")
     out += ["",
             f"The request is the benchmark's own (`GET /health HTTP/1.1` and a `Host` header, as wrk sends it); "
-            "browsers and SDKs send several hundred bytes of headers more, which moves the ALB's processed-bytes "
-            "figures below in proportion. hello-service's access-log line is one JSON object per request, on "
+            "real clients send more headers (user agent, accept headers, cookies), which raises the ALB's "
+            "processed-bytes figures below in proportion. The runs' spread is (largest − smallest) ÷ median of "
+            "the three 0.25 vCPU runs. hello-service's access-log line is one JSON object per request, on "
             "stdout, which the `awslogs` driver sends to CloudWatch Logs; it carries the client's address and user "
             "agent, which were short or empty here and are longer from real clients. The seed runs as it describes "
             "itself, without an access log, so its plan carries no log cost (turning gunicorn's on would add "
@@ -414,14 +422,15 @@ def render(bench, sizes, prices, tf, rows, limits, prices_path, sizes_path):
             f"plan gives each task {target} % of its measured rate and keeps {100 - target} % in hand: for the load "
             f"that arrives while a scale-out is under way (the CPU metric's own delay, a {tf['scale_out_cooldown']} s "
             "cooldown between steps, then the new task's image pull, start and health checks), for the run-to-run "
-            "spread of the measurement itself (about 10 %, see above), and to keep the task off its quota, "
-            "where the p99 above was measured. "
+            f"spread of the measurement itself ({spread(hs):.0f} % for hello-service; the seed's "
+            f"{spread(sd):.0f} % is wider than the headroom, so its figure is the least certain one here), and "
+            "to keep the task off its quota, where the p99 above was measured. "
             f"Each plan keeps at least {tf['az_count']} tasks, one per zone (`az_count`), however small the load.",
             "",
             f"What {target} % does not cover: losing one of {tf['az_count']} zones takes half the tasks at once, "
             f"and the other half then runs at {2 * target} % of its capacity, throttled, until replacements "
             f"start; a plan that must ride out a zone with no loss keeps each task at {100 // tf['az_count']} % or "
-            "below (twice the tasks in the tables). ARM columns assume an ARM task serves what an x86 task "
+            f"below ({target / (100 // tf['az_count']):g} times the tasks by CPU in the tables). ARM columns assume an ARM task serves what an x86 task "
             "served here, which we have not measured. TLS termination happens at the ALB, so the tasks' "
             "figures hold for HTTPS listeners.", "",
             "### Tasks and compute cost a month", "",
