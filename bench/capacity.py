@@ -21,10 +21,12 @@ Usage:
 """
 import argparse
 import datetime
+import difflib
 import json
 import math
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -135,10 +137,7 @@ def load_prices(path):
 
 def bench_from_doc(path):
     """Per-task figures from the benchmark section bench/run.py writes into the doc."""
-    try:
-        text = open(path).read()
-    except OSError as e:
-        raise PlanError(f"cannot read {path}: {e.strerror}") from e
+    text = read_text(path)
     start = text.find(BENCH_SECTION)
     if start < 0:
         raise PlanError(f"{path} has no section '{BENCH_SECTION}' (run `make bench`)")
@@ -217,9 +216,17 @@ def load_sizes(path):
     return sizes
 
 
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError as e:
+        raise PlanError(f"cannot read {path}: {e.strerror}") from e
+
+
 def terraform_defaults():
     """The defaults the plan takes from our Terraform, so that it follows the infrastructure."""
-    variables = open(os.path.join(TERRAFORM, "variables.tf")).read()
+    variables = read_text(os.path.join(TERRAFORM, "variables.tf"))
 
     def default(name):
         m = re.search(r'variable "' + name + r'" \{(.*?)\n\}', variables, re.S)
@@ -234,8 +241,8 @@ def terraform_defaults():
             raise PlanError(f"infrastructure/terraform/variables.tf: no default for autoscaling.{name}")
         return int(m.group(1))
 
-    timing = json.load(open(os.path.join(TERRAFORM, "timing.json")))
-    vpc = open(os.path.join(TERRAFORM, "modules", "vpc", "main.tf")).read()
+    timing = json.loads(read_text(os.path.join(TERRAFORM, "timing.json")))
+    vpc = read_text(os.path.join(TERRAFORM, "modules", "vpc", "main.tf"))
     m = re.search(r"interface_endpoints\s*=.*?toset\(\[([^\]]*)\]\)", vpc)
     if not m:
         raise PlanError("infrastructure/terraform/modules/vpc/main.tf: no interface endpoint list")
@@ -612,7 +619,7 @@ def section_in(text):
 
 
 def write_doc(path, section):
-    text = open(path).read()
+    text = read_text(path)
     old = section_in(text)
     if old is None:
         text = text.rstrip("\n") + "\n\n" + section
@@ -721,7 +728,7 @@ def measure(out_path):
         servers["seed"] = {"request_bytes": req, "response_bytes": resp, "log_bytes": 0, "log_line": None,
                            "note": "run as the benchmark runs it: gunicorn's access log off (its default)"}
     finally:
-        subprocess.run(["rm", "-rf", work], check=False)
+        shutil.rmtree(work, ignore_errors=True)
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -768,12 +775,15 @@ def main(argv=None):
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.check:
-        current = section_in(open(args.doc).read())
+        try:
+            current = section_in(read_text(args.doc))
+        except PlanError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
         if current is None:
             print(f"error: {args.doc} has no '{SECTION}' section (run bench/capacity.py --write)", file=sys.stderr)
             return 1
         if current != section:
-            import difflib
             sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), section.splitlines(True),
                                                        "in the doc", "from bench/capacity.py"))
             print(f"error: the '{SECTION}' section of {args.doc} differs from the script's output "
