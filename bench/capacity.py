@@ -251,6 +251,7 @@ def terraform_defaults():
         "cpu_units": default("cpu"), "memory_mib": default("memory"), "az_count": default("az_count"),
         "desired_count": default("desired_count"),
         "cpu_target": autoscaling("cpu_target_percent"), "max_capacity": autoscaling("max_capacity"),
+        "min_capacity": autoscaling("min_capacity"),
         "requests_per_target": autoscaling("requests_per_target"),
         "scale_out_cooldown": autoscaling("scale_out_cooldown"),
         "alb_idle_timeout_s": timing["alb_idle_timeout_s"], "endpoints": endpoints,
@@ -432,7 +433,10 @@ def render(bench, sizes, prices, tf, rows, limits, prices_path, sizes_path):
             f"spread of the measurement itself ({spread(hs):.0f} % for hello-service; the seed's "
             f"{spread(sd):.0f} % is wider than the headroom, so its figure is the least certain one here), and "
             "to keep the task off its quota, where the p99 above was measured. "
-            f"Each plan keeps at least {tf['az_count']} tasks, one per zone (`az_count`), however small the load.",
+            f"Each plan keeps at least {tf['az_count']} tasks, one per zone (`az_count`), however small the load"
+            + (f"; `autoscaling.min_capacity` defaults to {tf['min_capacity']}, so set it to {tf['az_count']} for "
+               "that, or a quiet hour scales the service into a single zone." if tf["min_capacity"] < tf["az_count"]
+               else "."),
             "",
             f"What {target} % does not cover: losing one of {tf['az_count']} zones takes half the tasks at once, "
             f"and the other half then runs at {2 * target} % of its capacity, throttled, until replacements "
