@@ -476,7 +476,7 @@ def render(bench, sizes, prices, tf, rows, limits, prices_path, sizes_path):
             f"requests, then idle until the ALB's {tf['alb_idle_timeout_s']} s idle timeout), and clients that open "
             f"one connection per request (each open about {ONE_SHOT_CONNECTION_S:g} s). The monthly figure is "
             f"{HOURS_PER_MONTH} hours of the ALB, of the LCUs and of the ALB's {tf['az_count']} public IPv4 "
-            "addresses (one per zone; the ALB adds nodes and addresses as it scales, which this leaves out).", "",
+            "addresses (one per zone; any further addresses the ALB takes as it grows are not counted).", "",
             "| server | load (req/s) | clients | new conn/s | LCU new | active conns | LCU active | GB/hour | "
             "LCU bytes | LCU billed | ALB a month |",
             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -494,7 +494,8 @@ def render(bench, sizes, prices, tf, rows, limits, prices_path, sizes_path):
             "bytes and not what the driver adds around it. The tasks sit in private subnets, so those bytes "
             "(and image pulls, left out here: a task start pulls the image once) leave through the network "
             f"profile of `infrastructure/terraform`: `ha_nat` ({tf['az_count']} NAT gateways and their addresses, "
-            f"per-GB processing), `single_nat` (one), or `endpoints_only` (no NAT; interface endpoints "
+            f"per-GB processing), `single_nat` (one, and the other zones' traffic crosses to it: a transfer charge not "
+            "counted here), or `endpoints_only` (no NAT; interface endpoints "
             f"{', '.join(tf['endpoints'])} in each of {tf['az_count']} zones, per-GB processing; the S3 gateway "
             "endpoint is free). Requests from the ALB to the tasks stay inside the VPC and pass neither. "
             "Responses leave AWS to the internet and are billed as data transfer out, in tiers after "
