@@ -398,7 +398,8 @@ def render(bench, sizes, prices, tf, rows, limits, prices_path, sizes_path):
            f"`{sizes['measured']['command']}` on {sizes['measured']['date']}, {sizes['measured']['machine']}), "
            f"`{os.path.relpath(prices_path, ROOT)}` (us-east-1 list prices and limits, each with its source, "
            f"read on {', '.join(read_dates)}) and the defaults of `infrastructure/terraform`; "
-           "`make test-pipeline` checks that this section equals the script's output. "
+           "`make test-pipeline` checks that this section equals the script's output, so after `make bench` "
+           "run `bench/capacity.py --write` too. "
            "Every load is served by `GET /health`, the request the benchmark measured; a real handler "
            "costs more CPU per request, so treat these as the floor for your own service and put your own "
            "`make bench` figure in.", "",
