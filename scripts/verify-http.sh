@@ -4,7 +4,8 @@
 # `verify` subcommand is this check for our own image).
 #
 #   verify-http.sh [verify] --url URL [--health-path P] [--version-path P
-#                  [--version-json-path JQ_PATH | --version-header NAME]] [--expect-version V]
+#                  [--version-json-path JQ_PATH | --version-header NAME] | --health-only]
+#                  [--expect-version V]
 #                  [--consecutive N] [--deadline-s S] [--interval-ms MS | --interval-s S]
 #                  [--ca-file FILE] [--connect-to HOST[:PORT]]
 #   verify-http.sh --write-verifier FILE [the options that describe the service]
@@ -15,7 +16,9 @@
 # .version; a string or a number), or with --version-header the value of that response
 # header. With --expect-version that version must be V; without it any version passes.
 # Any problem resets the streak. With --version-path "" only health is checked, and
-# --expect-version is refused (there would be nothing to compare).
+# --expect-version is refused (there would be nothing to compare). --health-only checks
+# health only too, but accepts an --expect-version (and says it was not checked): for a
+# written verifier, whose callers always pass the version they expect.
 #
 # The leading word `verify` and the options --url, --expect-version, --consecutive,
 # --deadline-s and --interval-ms are those of `hello-service verify`, so this script can
@@ -35,7 +38,7 @@ source "$here/lib/common.sh"
 show_help() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
 url="" health_path=/health version_path=/info json_path=.version header="" expected="" consecutive=5
-deadline_s=300 interval_ms=2000 ca_file="" connect_to="" write_verifier=""
+deadline_s=300 interval_ms=2000 ca_file="" connect_to="" write_verifier="" health_only=false version_path_given=false
 described=()
 while [ "$#" -gt 0 ]; do
   case $1 in
@@ -45,9 +48,10 @@ while [ "$#" -gt 0 ]; do
     --health-path) health_path=$(option_value "$@"); described+=("$1" "$health_path"); shift 2 ;;
     # An empty --version-path is allowed: health only.
     --version-path) [ "$#" -ge 2 ] || usage_error "--version-path needs a value (\"\" for health only)"
-      version_path=$2; described+=("$1" "$2"); shift 2 ;;
+      version_path=$2; version_path_given=true; described+=("$1" "$2"); shift 2 ;;
     --version-json-path) json_path=$(option_value "$@"); described+=("$1" "$json_path"); shift 2 ;;
     --version-header) header=$(option_value "$@"); described+=("$1" "$header"); shift 2 ;;
+    --health-only) health_only=true; described+=("$1"); shift ;;
     --expect-version) expected=$(option_value "$@"); shift 2 ;;
     --consecutive) consecutive=$(option_value "$@"); shift 2 ;;
     --deadline-s) deadline_s=$(option_value "$@"); shift 2 ;;
@@ -69,7 +73,14 @@ if [ -n "$header" ]; then
 fi
 require_commands curl jq
 [[ $json_path =~ ^(\.[A-Za-z_][A-Za-z0-9_]*)+$ ]] || usage_error "--version-json-path '$json_path' is not a path of object keys (.a.b)"
-if [ -n "$expected" ] && [ -z "$version_path" ]; then
+if [ "$health_only" = true ]; then
+  [ "$version_path_given" = false ] || usage_error "--health-only and --version-path contradict each other"
+  version_path=""
+  if [ -n "$expected" ]; then
+    log "health only: version $expected is not checked (this service has no version to compare)"
+    expected=""
+  fi
+elif [ -n "$expected" ] && [ -z "$version_path" ]; then
   usage_error "--expect-version needs a version to compare: give --version-path (it is \"\", health only)"
 fi
 if [ -n "$ca_file" ] && ! [ -r "$ca_file" ]; then usage_error "--ca-file '$ca_file' not found"; fi

@@ -93,6 +93,16 @@ expect_fail "http: nothing listening fails with curl's reason" 1 "/healthz: curl
 expect_fail "http: healthy answers that are not in a row do not pass (best streak 1 of 3)" 1 "best streak 1, " \
   "$check" --url "$url" --health-path /flaky --version-path "" "${fast[@]}" --deadline-s 2
 
+expect_ok "http: --health-only accepts the version a caller expects, and says it is not checked" \
+  "$check" verify --url "$url" --health-path /healthz --health-only --expect-version 7.7.7 "${fast[@]}" --deadline-s 5
+if grep -q "version 7.7.7 is not checked" <<<"$out" && ! grep -q "version 7.7.7$" <<<"$out"; then
+  pass "http: --health-only: the PASS line claims no version"
+else
+  fail "http: --health-only: the PASS line claims no version" "$out"
+fi
+expect_fail "http: --health-only with a --version-path is refused" 2 "contradict each other" \
+  "$check" --url "$url" --health-only --version-path /version
+
 # Bad arguments.
 expect_fail "http: --expect-version with health only is refused" 2 "needs a version to compare" \
   "$check" --url "$url" --version-path "" --expect-version 1.0.0
