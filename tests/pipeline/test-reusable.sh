@@ -154,7 +154,7 @@ for job_id in ("deploy", "rollback"):
                     problems.append(f"{job_id}: '{s.get('name')}' runs {m.group(0)} outside $PIPELINE")
 deploy = doc["jobs"]["deploy"]["steps"]
 ids = [s.get("id") for s in deploy]
-for needed in ("image", "trust", "deploy", "verify"):
+for needed in ("image", "trust", "started", "deploy", "verify"):
     if needed not in ids:
         problems.append(f"deploy: no step with id {needed}")
 if not problems:
@@ -168,6 +168,11 @@ if not problems:
     for s in deploy[ids.index("trust") + 1:ids.index("deploy") + 1]:
         if s.get("if") and "always()" in str(s.get("if")):
             problems.append(f"deploy: '{s.get('name')}' runs even when the trust check failed")
+    if ids.index("started") != ids.index("deploy") - 1 or ids.index("started") < ids.index("trust"):
+        problems.append("deploy: the 'started' mark is not the step right before the deploy")
+    rollback_if = str(doc["jobs"]["rollback"].get("if", ""))
+    if "needs.deploy.outputs.deploy_started == 'true'" not in rollback_if:
+        problems.append("rollback: runs even when the deploy never started (a refused image would be 'rolled back')")
     verify = deploy[ids.index("verify")]["run"]
     deadlines = re.findall(r"--deadline-s (\d+)", verify)
     if len(deadlines) != 2 or len(set(deadlines)) != 1:
@@ -189,6 +194,7 @@ broken "a script run from the caller's checkout" '0,/"\$PIPELINE\/scripts\/deplo
 broken "the pipeline checked out at the caller's commit" '0,/ref: ${{ steps.source.outputs.sha }}/s//ref: ${{ github.sha }}/' \
   "deploy: deploy-pipeline/ is not checked out at the source step's repository and sha"
 broken "a trust check that may fail" '/^        id: trust$/a\        continue-on-error: true' "the trust check can be skipped or ignored"
+broken "a rollback after a refused image" "/needs.deploy.outputs.deploy_started == 'true'/d" "rollback: runs even when the deploy never started"
 broken "verifiers with different deadlines" 's/"$VERIFIER" verify --url "$SERVICE_URL" --expect-version "$VERSION" --deadline-s 300/"$VERIFIER" verify --url "$SERVICE_URL" --expect-version "$VERSION" --deadline-s 900/' \
   "the two verifiers are not given the same --deadline-s"
 }
