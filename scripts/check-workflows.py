@@ -3,7 +3,8 @@
 
 Fails (exit 1), naming file, job and step, on:
   - a `uses:` not pinned to a full 40-character commit SHA with a `# vX.Y.Z` comment
-    (local ./ actions excepted);
+    (local ./ actions and workflows excepted), reusable workflows of other repositories
+    (OWNER/REPO/.github/workflows/FILE@SHA) included;
   - with --runtimes: a pinned action missing from that table, or pinned to another commit
     or version than its row, or whose runtime is not node24 or composite (nested actions
     included), or given an input its action.yml does not declare;
@@ -14,7 +15,8 @@ Fails (exit 1), naming file, job and step, on:
     whose script does not set it before the pipe;
   - a job without timeout-minutes; top-level permissions other than `contents: read`;
     id-token: write on a job that does not assume an AWS role (or that is not a
-    reusable-workflow call whose callee does); actions/checkout without
+    reusable-workflow call whose callee does: a local callee is read, another
+    repository's is taken to, as it is checked in its own repository); actions/checkout without
     persist-credentials: false;
   - a container job that checks out the repository without marking it a git
     safe.directory afterwards (the container runs as root over the runner user's files).
@@ -125,7 +127,7 @@ def check_file(path, shellcheck_dir, runtimes):
             errors.append(f"{name}:{number}: '{ref}' is not pinned to a full 40-character commit SHA")
         elif not comment:
             errors.append(f"{name}:{number}: '{ref}' has no '# vX.Y.Z' version comment")
-        elif runtimes is not None:
+        elif runtimes is not None and not is_remote_workflow(ref):
             errors += check_pin(f"{name}:{number}", pin.group(1), pin.group(2), comment.group(1), runtimes)
     try:
         doc = yaml.safe_load(text)
@@ -141,6 +143,12 @@ def check_file(path, shellcheck_dir, runtimes):
     for job_id, job in doc["jobs"].items():
         errors += check_job(name, job_id, job, os.path.dirname(path), shellcheck_dir, workflow_shell, runtimes)
     return errors
+
+
+def is_remote_workflow(ref):
+    """Whether a `uses:` names a reusable workflow of another repository (which has no
+    runtime: its own jobs run their actions)."""
+    return "/.github/workflows/" in ref and not ref.startswith("./")
 
 
 def check_pin(where, action, commit, version, runtimes):
@@ -232,6 +240,9 @@ def check_job(name, job_id, job, directory, shellcheck_dir, workflow_shell, runt
         if os.path.exists(callee):
             with open(callee, encoding="utf-8") as f:
                 assumes_role = AWS_ROLE_ACTION in f.read()
+    elif calls and is_remote_workflow(str(calls)):
+        # Another repository's workflow cannot be read from here; its own lint checks it.
+        assumes_role = wants_token
     if wants_token and not assumes_role:
         errors.append(f"{where}: id-token: write without assuming an AWS role")
     if assumes_role and not wants_token:
