@@ -3,7 +3,7 @@
 # Nothing here needs the C++ build; everything runs offline when the machine has a
 # Terraform provider mirror (tools/terraform-cli-config finds it) and moto_server.
 
-INFRA_PACKAGES := jq curl python3 python3-yaml
+INFRA_PACKAGES := jq curl openssl python3 python3-yaml
 INFRA_BUILD := $(ROOT)/build/infra
 INFRA_SRC := $(INFRA_BUILD)/src/infrastructure
 # Terraform reads this CLI configuration, written into the build tree (never the home).
@@ -39,13 +39,16 @@ FORCE:
 infra-fmt: infra-tools ## format the Terraform code in place
 	@$(INFRA_TF) fmt -recursive $(ROOT)/infrastructure
 
-infra-fmt-check: infra-tools ## terraform fmt check, README tables equal to the code, shellcheck of the infra scripts
+infra-fmt-check: infra-tools ## terraform fmt check, README tables equal to the code, shellcheck, static checks (backends, .trivyignore.yaml)
 	@echo "==> terraform fmt -check, README inputs/outputs tables, shellcheck"
 	@$(INFRA_TF) fmt -check -recursive -diff $(ROOT)/infrastructure
 	@$(ROOT)/tools/terraform-module-docs --check $(INFRA_DOC_DIRS)
+	@/usr/bin/python3 $(ROOT)/infrastructure/tests/static-checks $(ROOT)
 	@$(ENSURE_PACKAGES) shellcheck
 	@shellcheck $(ROOT)/infrastructure/tests/moto-e2e $(ROOT)/infrastructure/tests/timing-messages \
-	  $(ROOT)/infrastructure/tests/make-test-infra $(ROOT)/tools/terraform-cli-config $(ROOT)/tools/with-moto
+	  $(ROOT)/infrastructure/tests/make-test-infra $(ROOT)/infrastructure/tests/ordering \
+	  $(ROOT)/infrastructure/tests/change-matrix \
+	  $(ROOT)/tools/terraform-cli-config $(ROOT)/tools/with-moto
 
 infra-plumbing: ## test-infra's own plumbing: validate once, Ctrl-C stops the moto run, tool arguments
 	@$(ROOT)/infrastructure/tests/make-test-infra
@@ -66,15 +69,16 @@ infra-unit: infra-validate ## terraform test suites (mocked AWS provider) and th
 
 # The suites themselves, on the working directories infra-validate initialised (test-infra
 # runs infra-validate once, before the moto run starts, and this beside it).
-infra-suites: ## terraform test suites only, on the roots infra-validate initialised
+infra-suites: ## terraform test suites, timing messages and resource order, on the roots infra-validate initialised
 	@for r in $(INFRA_ROOTS); do \
 	  echo "==> terraform test: infrastructure/$$r"; \
 	  $(INFRA_TF) -chdir=$(INFRA_SRC)/$$r test -no-color | grep -v '\.\.\. pass$$'; \
 	done
 	@echo "==> timing budget: each broken rule names itself"
 	@TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc $(ROOT)/infrastructure/tests/timing-messages $(INFRA_BUILD)/timing
+	@TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc $(ROOT)/infrastructure/tests/ordering $(INFRA_SRC)/terraform $(INFRA_BUILD)/ordering
 
-infra-moto: infra-tools ## apply, read back and destroy the stack against moto_server (about 3 minutes)
+infra-moto: infra-tools ## apply the stack to moto_server, read it back, plan every user setting against it, destroy
 	@TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc $(ROOT)/tools/with-moto \
 	  $(ROOT)/infrastructure/tests/moto-e2e $(INFRA_BUILD)/moto
 
