@@ -110,7 +110,7 @@ variable "ecr_keep_releases" {
 }
 
 variable "ecr_keep_deployed_images" {
-  description = "Number of most recent images tagged <environment>-* (a deploy adds that tag) the repository keeps per environment, whatever the release count: the running version and its rollback targets."
+  description = "Number of most recent images tagged <environment>-* the repository keeps per environment, whatever the release count: the running version and its rollback targets, once the deploy tags what it deploys <environment>-<version> (modules/ecr/README.md)."
   type        = number
   default     = 10
 }
