@@ -3,7 +3,7 @@
 # Nothing here needs the C++ build; everything runs offline when the machine has a
 # Terraform provider mirror (tools/terraform-cli-config finds it) and moto_server.
 
-INFRA_PACKAGES := jq curl python3 python3-yaml
+INFRA_PACKAGES := jq curl openssl python3 python3-yaml
 INFRA_BUILD := $(ROOT)/build/infra
 INFRA_SRC := $(INFRA_BUILD)/src/infrastructure
 # Terraform reads this CLI configuration, written into the build tree (never the home).
@@ -12,7 +12,7 @@ INFRA_ROOTS := terraform bootstrap
 
 INFRA_DOC_DIRS := $(ROOT)/infrastructure/terraform $(ROOT)/infrastructure/bootstrap $(wildcard $(ROOT)/infrastructure/terraform/modules/*)
 
-.PHONY: infra-tools infra-fmt infra-fmt-check infra-docs infra-validate infra-unit infra-moto test-infra
+.PHONY: infra-tools infra-fmt infra-fmt-check infra-docs infra-plumbing infra-validate infra-unit infra-suites infra-moto test-infra
 
 # terraform is not in Debian: say how to get it instead of skipping anything.
 infra-tools: ## check terraform and the aws CLI are installed; write the offline Terraform CLI config
@@ -39,12 +39,19 @@ FORCE:
 infra-fmt: infra-tools ## format the Terraform code in place
 	@$(INFRA_TF) fmt -recursive $(ROOT)/infrastructure
 
-infra-fmt-check: infra-tools ## terraform fmt check, README tables equal to the code, shellcheck of the infra scripts
+infra-fmt-check: infra-tools ## terraform fmt check, README tables equal to the code, shellcheck, static checks (backends, .trivyignore.yaml)
 	@echo "==> terraform fmt -check, README inputs/outputs tables, shellcheck"
 	@$(INFRA_TF) fmt -check -recursive -diff $(ROOT)/infrastructure
 	@$(ROOT)/tools/terraform-module-docs --check $(INFRA_DOC_DIRS)
+	@/usr/bin/python3 $(ROOT)/infrastructure/tests/static-checks $(ROOT)
 	@$(ENSURE_PACKAGES) shellcheck
-	@shellcheck $(ROOT)/infrastructure/tests/moto-e2e $(ROOT)/infrastructure/tests/timing-messages $(ROOT)/tools/terraform-cli-config
+	@shellcheck $(ROOT)/infrastructure/tests/moto-e2e $(ROOT)/infrastructure/tests/timing-messages \
+	  $(ROOT)/infrastructure/tests/make-test-infra $(ROOT)/infrastructure/tests/ordering \
+	  $(ROOT)/infrastructure/tests/change-matrix \
+	  $(ROOT)/tools/terraform-cli-config $(ROOT)/tools/with-moto
+
+infra-plumbing: ## test-infra's own plumbing: validate once, Ctrl-C stops the moto run, tool arguments
+	@$(ROOT)/infrastructure/tests/make-test-infra
 
 infra-docs: ## rewrite the inputs/outputs tables of the Terraform READMEs from the code
 	@$(ROOT)/tools/terraform-module-docs $(INFRA_DOC_DIRS)
@@ -58,28 +65,49 @@ infra-validate: infra-tools $(INFRA_SRC) ## terraform init -backend=false and va
 	done
 
 infra-unit: infra-validate ## terraform test suites (mocked AWS provider) and the timing-budget messages
+	@$(MAKE) infra-suites
+
+# The suites themselves, on the working directories infra-validate initialised (test-infra
+# runs infra-validate once, before the moto run starts, and this beside it).
+infra-suites: ## terraform test suites, timing messages and resource order, on the roots infra-validate initialised
 	@for r in $(INFRA_ROOTS); do \
 	  echo "==> terraform test: infrastructure/$$r"; \
 	  $(INFRA_TF) -chdir=$(INFRA_SRC)/$$r test -no-color | grep -v '\.\.\. pass$$'; \
 	done
 	@echo "==> timing budget: each broken rule names itself"
 	@TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc $(ROOT)/infrastructure/tests/timing-messages $(INFRA_BUILD)/timing
+	@TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc $(ROOT)/infrastructure/tests/ordering $(INFRA_SRC)/terraform $(INFRA_BUILD)/ordering
 
-infra-moto: infra-tools ## apply, read back and destroy the stack against moto_server (about 3 minutes)
+infra-moto: infra-tools ## apply the stack to moto_server, read it back, plan every user setting against it, destroy
 	@TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc $(ROOT)/tools/with-moto \
 	  $(ROOT)/infrastructure/tests/moto-e2e $(INFRA_BUILD)/moto
 
+# What test-infra runs: first the quick checks, then the moto run in the background and the
+# terraform test suites beside it. Commands, not targets, so that a test can put its own
+# in their place (infrastructure/tests/make-test-infra).
+INFRA_FIRST_RUN = $(MAKE) infra-fmt-check infra-plumbing infra-validate
+INFRA_MOTO_RUN = $(MAKE) infra-moto
+INFRA_SUITES_RUN = $(MAKE) infra-suites
+
 # The moto run spends most of its time waiting for the provider (the ALB alone about a
 # minute), so it runs beside the terraform test suites; its log is shown when both end.
+# A background job of a non-interactive shell ignores SIGINT, so Ctrl-C alone would leave
+# it (and its moto_server and terraform) running: it gets a session of its own, and the
+# trap ends that whole session on INT or TERM, or when anything after its start fails.
+# (`+`: the recipe runs under make -n too, as a line naming $(MAKE) would, so that a dry
+# run shows what the sub-makes would do.)
 test-infra: ## the infrastructure's whole suite: fmt, validate, terraform test, moto apply/destroy
-	@start=$$(date +%s); \
-	$(MAKE) infra-fmt-check; \
-	$(MAKE) infra-validate; \
+	@+start=$$(date +%s); \
+	$(INFRA_FIRST_RUN); \
+	mkdir -p $(INFRA_BUILD); \
 	echo "==> moto apply/read-back/destroy in the background (log: $(INFRA_BUILD)/moto.log)"; \
-	$(MAKE) infra-moto >$(INFRA_BUILD)/moto.log 2>&1 & moto_pid=$$!; \
-	unit_rc=0; $(MAKE) infra-unit || unit_rc=$$?; \
+	setsid $(INFRA_MOTO_RUN) >$(INFRA_BUILD)/moto.log 2>&1 & moto_pid=$$!; \
+	stop_moto() { kill -TERM -- -$$moto_pid 2>/dev/null && echo "==> stopped the moto run" >&2; wait $$moto_pid 2>/dev/null; }; \
+	trap 'stop_moto; exit 130' INT; trap 'stop_moto; exit 143' TERM; trap 'stop_moto' EXIT; \
+	unit_rc=0; $(INFRA_SUITES_RUN) || unit_rc=$$?; \
 	unit=$$(date +%s); \
 	moto_rc=0; wait $$moto_pid || moto_rc=$$?; \
+	trap - EXIT; \
 	echo "==> moto run log:"; cat $(INFRA_BUILD)/moto.log; \
 	echo "==> test-infra: terraform test suites done after $$((unit - start)) s, all done after $$(( $$(date +%s) - start )) s"; \
 	if [ $$unit_rc -ne 0 ] || [ $$moto_rc -ne 0 ]; then \

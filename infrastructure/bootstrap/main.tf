@@ -8,9 +8,14 @@ locals {
   environments    = toset(var.environments)
   repository_name = coalesce(var.ecr_repository_name, var.project)
 
+  # The GitHub environment the infrastructure applies of an environment run in: its own,
+  # so that a job of the deploy environment can never assume the apply role.
+  infrastructure_environments = { for env in var.environments : env => "${env}-infrastructure" }
+
   # A role with this trust is assumed only by a workflow job of this repository that runs
-  # in the environment (exact match: no wildcards, no branches, no pull requests).
-  github_trust = { for env in var.environments : env => jsonencode({
+  # in the given GitHub environment (exact match: no wildcards, no branches, no pull
+  # requests). Keyed by GitHub environment name.
+  github_trust = { for env in concat(var.environments, values(local.infrastructure_environments)) : env => jsonencode({
     Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
@@ -89,8 +94,12 @@ resource "aws_s3_bucket_policy" "state_tls_only" {
   depends_on = [aws_s3_bucket_public_access_block.state]
 }
 
-# State locking for Terraform 1.7 and later (S3-native locking needs 1.10).
+# The backends lock in the bucket itself (use_lockfile, Terraform 1.10 and later): no
+# table. A DynamoDB lock table only for what cannot lock in S3 (an emulator without S3
+# conditional writes, such as the project's moto run).
 resource "aws_dynamodb_table" "locks" {
+  count = var.create_lock_table ? 1 : 0
+
   name         = "${var.project}-terraform-locks"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "LockID"
@@ -141,10 +150,12 @@ resource "aws_iam_role" "deploy" {
 module "ecr" {
   source = "../terraform/modules/ecr"
 
-  repository_name      = local.repository_name
-  keep_release_images  = var.ecr_keep_release_images
-  untagged_expiry_days = var.ecr_untagged_expiry_days
-  force_delete         = var.ecr_force_delete
+  repository_name       = local.repository_name
+  keep_releases         = var.ecr_keep_releases
+  deployed_tag_patterns = [for env in var.environments : "${env}-*"]
+  keep_deployed_images  = var.ecr_keep_deployed_images
+  untagged_expiry_days  = var.ecr_untagged_expiry_days
+  force_delete          = var.ecr_force_delete
 }
 
 # Only the publishing environment's deploy role may push (the pipeline's build job runs
@@ -187,15 +198,17 @@ resource "aws_iam_role_policy" "publish_images" {
 
 # The roles terraform.yml runs Terraform with. Applying this stack creates VPCs, load
 # balancers and IAM roles, so the apply role is broad (AdministratorAccess unless
-# terraform_policy_arn names another policy); its trust is that of the environment's
-# deploy role, so the same environment protection (production's reviewers) guards it.
+# terraform_policy_arn names another policy). It trusts only jobs in the environment's own
+# infrastructure environment (<env>-infrastructure), never the deploy environment: a job
+# that deploys (and runs the image's code paths) cannot become an administrator. Give
+# production-infrastructure its own required reviewers (docs/SETUP.md).
 resource "aws_iam_role" "terraform" {
   for_each = var.terraform_roles ? local.environments : toset([])
 
   name                 = "${var.project}-${each.key}-terraform"
-  description          = "Terraform applies of ${var.github_repository} in environment ${each.key}"
+  description          = "Terraform applies of ${var.github_repository} in environment ${local.infrastructure_environments[each.key]}"
   max_session_duration = 3600
-  assume_role_policy   = local.github_trust[each.key]
+  assume_role_policy   = local.github_trust[local.infrastructure_environments[each.key]]
 }
 
 resource "aws_iam_role_policy_attachment" "terraform" {

@@ -4,8 +4,8 @@ output "state_bucket" {
 }
 
 output "lock_table" {
-  description = "Name of the DynamoDB lock table (dynamodb_table of environments/<env>.s3.tfbackend)."
-  value       = aws_dynamodb_table.locks.name
+  description = "Name of the DynamoDB lock table; null without create_lock_table (the backends lock in the bucket)."
+  value       = var.create_lock_table ? aws_dynamodb_table.locks[0].name : null
 }
 
 output "oidc_provider_arn" {
@@ -39,8 +39,13 @@ output "image_publisher_environment" {
 }
 
 output "terraform_role_arns" {
-  description = "Terraform apply role ARN by environment: the AWS_TERRAFORM_ROLE_ARN variable of each GitHub environment."
+  description = "Terraform apply role ARN by environment: the AWS_TERRAFORM_ROLE_ARN variable of the GitHub environment <env>-infrastructure."
   value       = { for env, role in aws_iam_role.terraform : env => role.arn }
+}
+
+output "infrastructure_environments" {
+  description = "GitHub environment of each environment's Terraform applies (create them in the repository's settings): the apply roles trust only these."
+  value       = local.infrastructure_environments
 }
 
 output "terraform_plan_role_arn" {
@@ -54,7 +59,7 @@ output "backend_config" {
     "bucket         = \"${aws_s3_bucket.state.bucket}\"",
     "key            = \"${var.project}/${env}/terraform.tfstate\"",
     "region         = \"${var.aws_region}\"",
-    "dynamodb_table = \"${aws_dynamodb_table.locks.name}\"",
     "encrypt        = true",
+    "use_lockfile   = true",
   ]) }
 }

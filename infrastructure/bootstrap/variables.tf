@@ -103,16 +103,28 @@ variable "ecr_repository_name" {
   }
 }
 
-variable "ecr_keep_release_images" {
-  description = "Number of most recent images the repository keeps (every environment's running and rollback versions must be among them; each release adds its signature and attestation as images too)."
+variable "ecr_keep_releases" {
+  description = "Number of most recent releases (version-tagged image indexes) the repository keeps; a release's signatures, attestations and per-architecture images do not count."
   type        = number
-  default     = 60
+  default     = 30
+}
+
+variable "ecr_keep_deployed_images" {
+  description = "Number of most recent images tagged <environment>-* the repository keeps per environment, whatever the release count: the running version and its rollback targets, once the deploy tags what it deploys <environment>-<version> (modules/ecr/README.md)."
+  type        = number
+  default     = 10
 }
 
 variable "ecr_untagged_expiry_days" {
-  description = "Days after which untagged images expire."
+  description = "Days after which untagged images expire; null (the default) expires none (OCI 1.1 signatures and attestations, and per-architecture images, carry no tag)."
   type        = number
-  default     = 7
+  default     = null
+}
+
+variable "create_lock_table" {
+  description = "Create a DynamoDB lock table. The backends lock with use_lockfile in the state bucket and need none; only an emulator without S3 conditional writes (the project's moto run) needs the table."
+  type        = bool
+  default     = false
 }
 
 variable "ecr_force_delete" {

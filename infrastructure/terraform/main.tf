@@ -13,6 +13,12 @@ locals {
   timing = merge(jsondecode(file("${path.module}/timing.json")), var.timing_overrides)
 
   deploy_settings_parameter = "/${var.service_name}/${var.environment}/deploy-settings"
+
+  # The URL the pipeline verifies: the name the certificate covers, with HTTPS; the load
+  # balancer's own name only for plain HTTP (no certificate covers *.elb.amazonaws.com).
+  service_url = var.domain_name != null ? "https://${var.domain_name}" : module.alb.url
+  # The CodeDeploy test listener, under the same name and protocol as production.
+  test_url = local.codedeploy ? (var.domain_name != null ? "https://${var.domain_name}:${module.alb.test_listener_port}" : module.alb.test_url) : null
 }
 
 module "timing" {
@@ -79,17 +85,16 @@ module "cloudwatch" {
 module "iam" {
   source = "./modules/iam"
 
-  name                   = local.name
-  ecr_repository_arn     = data.aws_ecr_repository.this.arn
-  log_group_arn          = module.cloudwatch.log_group_arn
-  cluster_name           = local.name
-  ecs_service_name       = var.service_name
-  task_family            = local.name
-  enable_execute_command = var.enable_execute_command
-  codedeploy             = local.codedeploy
-  codedeploy_app_name    = local.codedeploy ? local.name : null
-  codedeploy_group_name  = local.codedeploy ? var.service_name : null
-  deploy_role_name       = var.deploy_role_name
+  name                  = local.name
+  ecr_repository_arn    = data.aws_ecr_repository.this.arn
+  log_group_arn         = module.cloudwatch.log_group_arn
+  cluster_name          = local.name
+  ecs_service_name      = var.service_name
+  task_family           = local.name
+  codedeploy            = local.codedeploy
+  codedeploy_app_name   = local.codedeploy ? local.name : null
+  codedeploy_group_name = local.codedeploy ? var.service_name : null
+  deploy_role_name      = var.deploy_role_name
 
   deploy_settings_parameter_name = local.deploy_settings_parameter
 }
@@ -124,12 +129,13 @@ module "ecs" {
   task_role_arn       = module.iam.task_role_arn
   codedeploy_role_arn = module.iam.codedeploy_role_arn
 
-  deployment_strategy       = var.deployment_strategy
-  deployment_alarm_names    = module.cloudwatch.deployment_alarm_names
-  capacity_provider_weights = var.capacity_provider_weights
-  container_insights        = var.container_insights
-  enable_execute_command    = var.enable_execute_command
-  autoscaling               = var.autoscaling
+  deployment_strategy           = var.deployment_strategy
+  deployment_alarm_names        = module.cloudwatch.deployment_alarm_names
+  codedeploy_ready_wait_minutes = module.timing.budget.codedeploy_ready_wait_minutes
+  capacity_provider_weights     = var.capacity_provider_weights
+  container_insights            = var.container_insights
+  enable_execute_command        = var.enable_execute_command
+  autoscaling                   = var.autoscaling
 }
 
 # Everything the deploy pipeline needs to ship a version, in one parameter its role may
@@ -160,6 +166,17 @@ resource "aws_ssm_parameter" "deploy_settings" {
     codedeploy_app_name              = module.ecs.codedeploy_app_name
     codedeploy_deployment_group_name = module.ecs.codedeploy_deployment_group_name
     alb_url                          = module.alb.url
+    service_url                      = local.service_url
+    test_url                         = local.test_url
+    network_configuration            = module.ecs.network_configuration
+    capacity_provider_strategy       = module.ecs.capacity_provider_strategy
     container_template_values        = module.ecs.container_template_values
   })
+
+  lifecycle {
+    precondition {
+      condition     = (var.domain_name == null) == (var.certificate_arn == null)
+      error_message = "Set domain_name and certificate_arn together: the pipeline verifies https://<domain_name>, and the ALB's own DNS name is covered by no certificate of yours. Without either, the service is plain HTTP on the ALB's name (a demo)."
+    }
+  }
 }

@@ -3,6 +3,16 @@ output "alb_url" {
   value       = module.alb.url
 }
 
+output "service_url" {
+  description = "The URL the deploy pipeline verifies: https://<domain_name> with a certificate, else alb_url."
+  value       = local.service_url
+}
+
+output "test_url" {
+  description = "URL of the CodeDeploy test listener, where a deployment's replacement version is verified before traffic moves; null with rolling."
+  value       = local.test_url
+}
+
 output "alb_dns_name" {
   description = "DNS name of the load balancer (for a CNAME or alias record)."
   value       = module.alb.dns_name

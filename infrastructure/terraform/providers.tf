@@ -25,6 +25,7 @@ provider "aws" {
     ecs                    = local.endpoint
     elbv2                  = local.endpoint
     iam                    = local.endpoint
+    kms                    = local.endpoint
     logs                   = local.endpoint
     s3                     = local.endpoint
     sns                    = local.endpoint

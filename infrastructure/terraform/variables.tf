@@ -83,9 +83,20 @@ variable "enable_flow_logs" {
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate for HTTPS on the ALB (HTTP then redirects to HTTPS); null serves plain HTTP, for a demo only."
+  description = "ACM certificate for HTTPS on the ALB (HTTP then redirects to HTTPS), issued for domain_name; set both or neither. null serves plain HTTP on the ALB's own name, for a demo only."
   type        = string
   default     = null
+}
+
+variable "domain_name" {
+  description = "The name clients use (and certificate_arn covers), such as app.example.com; point it at alb_dns_name (docs/SETUP.md). It becomes service_url, the URL the pipeline verifies. Set it together with certificate_arn; null for the plain-HTTP demo."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be null or a lower-case DNS name such as app.example.com (no scheme, port or path)."
+  }
 }
 
 variable "alb_access_logs_bucket" {
@@ -101,9 +112,9 @@ variable "alb_deletion_protection" {
 }
 
 variable "test_listener_cidrs" {
-  description = "CIDR blocks allowed to reach the CodeDeploy test listener (CodeDeploy strategies)."
+  description = "CIDR blocks allowed to reach the CodeDeploy test listener (CodeDeploy strategies). The deploy pipeline verifies the replacement version there before production traffic moves, from GitHub-hosted runners whose addresses are not fixed, hence everyone by default; narrow it when the deploy runs from known addresses."
   type        = list(string)
-  default     = []
+  default     = ["0.0.0.0/0"]
 }
 
 variable "deployment_strategy" {
@@ -172,9 +183,14 @@ variable "container_insights" {
 }
 
 variable "enable_execute_command" {
-  description = "Allow ECS Exec into tasks."
+  description = "ECS Exec into the tasks: not supported, must stay false (the image has no shell and a read-only root file system)."
   type        = bool
   default     = false
+
+  validation {
+    condition     = !var.enable_execute_command
+    error_message = "enable_execute_command is not supported: ECS Exec needs a shell in the image, a writable root file system for its SSM agent, and a route to ssmmessages. Read the service's logs and /info instead."
+  }
 }
 
 variable "log_level" {
@@ -235,7 +251,7 @@ variable "timing_overrides" {
       "alb_unhealthy_threshold", "alb_deregistration_delay_s", "alb_idle_timeout_s", "drain_margin_s",
       "drain_delay_s", "shutdown_timeout_s", "stop_timeout_s", "idle_timeout_s", "health_check_grace_period_s",
       "container_health_check_interval_s", "container_health_check_timeout_s",
-      "container_health_check_retries", "container_health_check_start_period_s",
+      "container_health_check_retries", "container_health_check_start_period_s", "codedeploy_ready_wait_minutes",
     ], k)])
     error_message = "timing_overrides may only name fields of timing.json (see infrastructure/terraform/modules/timing/README.md)."
   }

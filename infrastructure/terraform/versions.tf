@@ -1,6 +1,7 @@
 terraform {
-  # 1.7: mock providers in `terraform test`.
-  required_version = ">= 1.7"
+  # 1.7: mock providers in `terraform test`; 1.10: S3-native state locking (use_lockfile in
+  # environments/<env>.s3.tfbackend).
+  required_version = ">= 1.10"
 
   required_providers {
     aws = {
@@ -11,7 +12,7 @@ terraform {
     }
   }
 
-  # Partial configuration: each environment's bucket, key and lock table are in
+  # Partial configuration: each environment's bucket, key and locking are in
   # environments/<env>.s3.tfbackend (terraform init -backend-config=...).
   backend "s3" {}
 }

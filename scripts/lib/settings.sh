@@ -6,8 +6,13 @@
 # Source it after common.sh; it defines functions only.
 # shellcheck shell=bash
 
-# The contract, as a jq object of key -> type ("string", "number", "object", or
-# "string|null" for the CodeDeploy names, which are null with the rolling strategy).
+# The contract, as a jq object of key -> jq type ("string", "number", "object", "array",
+# "boolean", or "string|null" for what is null with the rolling strategy: the CodeDeploy
+# names and test_url). service_url is what the pipeline verifies (https://<domain_name>
+# with a certificate, else alb_url); test_url the CodeDeploy test listener's URL;
+# network_configuration ({subnets, security_groups, assign_public_ip}) and
+# capacity_provider_strategy ([{capacity_provider, weight, base}]) are the service's, for
+# a CodeDeploy AppSpec.
 # infrastructure/tests/moto-e2e checks that the parameter Terraform really writes has
 # exactly these keys and types, and deploys from it.
 # shellcheck disable=SC2016 # jq text, not shell
@@ -29,6 +34,10 @@ SETTINGS_SCHEMA='{
   "codedeploy_app_name": "string|null",
   "codedeploy_deployment_group_name": "string|null",
   "alb_url": "string",
+  "service_url": "string",
+  "test_url": "string|null",
+  "network_configuration": "object",
+  "capacity_provider_strategy": "array",
   "container_template_values": "object"
 }'
 

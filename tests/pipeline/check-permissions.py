@@ -56,13 +56,27 @@ REQUIREMENTS = {
     ("ssm", "get-parameter"): [("ssm:GetParameter", "{parameter_arn}", {})],
     ("ecr", "describe-images"): [("ecr:DescribeImages", "{repository_arn}", {})],
     ("deploy", "get-deployment-group"): [("codedeploy:GetDeploymentGroup", "{deployment_group_arn}", {})],
+    # CodeDeploy permissions reference: CreateDeployment also needs GetDeploymentConfig for
+    # the configuration and GetApplicationRevision or RegisterApplicationRevision for the
+    # revision (an AppSpec given inline is registered); AWS's policy for a service that
+    # creates deployments (CodePipeline's CodeDeploy action) grants GetApplication,
+    # GetApplicationRevision and RegisterApplicationRevision together: all are required.
+    # And a deployment of a group with a ready wait (deployment_ready_option
+    # STOP_DEPLOYMENT) reaches production only through ContinueDeployment: a role that may
+    # create one must be able to continue it.
     ("deploy", "create-deployment"): [
         ("codedeploy:CreateDeployment", "{deployment_group_arn}", {}),
+        ("codedeploy:GetApplication", "{application_arn}", {}),
+        ("codedeploy:GetApplicationRevision", "{application_arn}", {}),
         ("codedeploy:RegisterApplicationRevision", "{application_arn}", {}),
         ("codedeploy:GetDeploymentConfig", "{deployment_config_arn}", {}),
+        ("codedeploy:ContinueDeployment", "{deployment_group_arn}", {}),
     ],
+    ("deploy", "continue-deployment"): [("codedeploy:ContinueDeployment", "{deployment_group_arn}", {})],
     ("deploy", "get-deployment"): [("codedeploy:GetDeployment", "{deployment_group_arn}", {})],
     ("deploy", "stop-deployment"): [("codedeploy:StopDeployment", "{deployment_group_arn}", {})],
+    ("deploy", "get-application"): [("codedeploy:GetApplication", "{application_arn}", {})],
+    ("deploy", "get-application-revision"): [("codedeploy:GetApplicationRevision", "{application_arn}", {})],
 }
 # A call with this option needs more: the revision's tags are read with it.
 OPTION_REQUIREMENTS = {

@@ -149,10 +149,15 @@ else
 fi
 
 # --- refusals against the real API ------------------------------------------------------
+# The CodeDeploy strategies verify on the test listener with the image's binary; nothing
+# listens there in this test, and this stand-in fails every verification.
+verifier=$tmp/verifier
+printf '#!/bin/sh\necho "stand-in verifier: nothing to verify here" >&2\nexit 1\n' >"$verifier"
+chmod +x "$verifier"
 expect_fail "a strategy that does not match the service's deployment controller is refused" 1 \
   "strategy 'canary' needs the CODE_DEPLOY deployment controller, but the service uses ECS" \
   "$SCRIPTS/deploy.sh" --cluster "$cluster" --service hello-service --strategy canary \
-  --codedeploy-app a --codedeploy-group g --task-definition "$first"
+  --codedeploy-app a --codedeploy-group g --test-url http://127.0.0.1:9 --verifier "$verifier" --task-definition "$first"
 expect_fail "an unknown service is refused" 1 "service 'nope' not found" \
   "$SCRIPTS/deploy.sh" --cluster "$cluster" --service nope --strategy rolling --task-definition "$first"
 jq 'del(.container_template_values.workers)' "$tmp/settings.json" >"$tmp/no-workers.json"
@@ -176,25 +181,35 @@ expect_eq "the service runs the first revision again" "$first" \
 aws ecs create-service --cluster "$cluster" --service-name bluegreen --task-definition "$first" \
   --desired-count 2 --launch-type FARGATE --network-configuration "$network" \
   --deployment-controller type=CODE_DEPLOY >/dev/null
-# The names Terraform gives them: application <service>-<environment>, group <service>.
+# The names and settings Terraform gives them (infrastructure/terraform/modules/ecs):
+# application <service>-<environment>, group <service>, blue/green with traffic control,
+# a wait at Ready for the pipeline's verification (STOP_DEPLOYMENT), a test listener
+# (no wait before the old tasks end here, so that short timeouts pass deploy.sh's checks).
 aws deploy create-application --application-name hello-service-staging --compute-platform ECS >/dev/null
+listener=arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/hello-service-staging/1
+group_settings=(--service-role-arn arn:aws:iam::123456789012:role/codedeploy
+  --deployment-config-name CodeDeployDefault.ECSAllAtOnce
+  --deployment-style "deploymentType=BLUE_GREEN,deploymentOption=WITH_TRAFFIC_CONTROL"
+  --blue-green-deployment-configuration "deploymentReadyOption={actionOnTimeout=STOP_DEPLOYMENT,waitTimeInMinutes=15},terminateBlueInstancesOnDeploymentSuccess={action=TERMINATE,terminationWaitTimeInMinutes=0}"
+  --load-balancer-info "targetGroupPairInfoList=[{targetGroups=[{name=blue},{name=green}],prodTrafficRoute={listenerArns=[$listener/1]},testTrafficRoute={listenerArns=[$listener/2]}}]")
 aws deploy create-deployment-group --application-name hello-service-staging --deployment-group-name bluegreen \
-  --service-role-arn arn:aws:iam::123456789012:role/codedeploy --deployment-config-name CodeDeployDefault.ECSAllAtOnce \
-  --ecs-services "clusterName=$cluster,serviceName=bluegreen" >/dev/null
+  "${group_settings[@]}" --ecs-services "clusterName=$cluster,serviceName=bluegreen" >/dev/null
 aws deploy create-deployment-group --application-name hello-service-staging --deployment-group-name elsewhere \
-  --service-role-arn arn:aws:iam::123456789012:role/codedeploy --deployment-config-name CodeDeployDefault.ECSAllAtOnce \
-  --ecs-services "clusterName=$cluster,serviceName=hello-service" >/dev/null
+  "${group_settings[@]}" --ecs-services "clusterName=$cluster,serviceName=hello-service" >/dev/null
 jq '.deployment_strategy = "blue_green" | .service_name = "bluegreen"
-    | .codedeploy_app_name = "hello-service-staging" | .codedeploy_deployment_group_name = "bluegreen"' \
+    | .codedeploy_app_name = "hello-service-staging" | .codedeploy_deployment_group_name = "bluegreen"
+    | .test_url = "http://127.0.0.1:9"' \
   "$tmp/settings.json" >"$tmp/bluegreen.json"
 jq '.codedeploy_deployment_group_name = "elsewhere"' "$tmp/bluegreen.json" >"$tmp/elsewhere.json"
 expect_fail "blue/green: a deployment group of another service is refused before anything is registered" 1 \
   "deployment group hello-service-staging/elsewhere deploys \[\"$cluster/hello-service\"\], not $cluster/bluegreen" \
-  "$SCRIPTS/deploy.sh" --settings "$tmp/elsewhere.json" --task-definition "$new"
-expect_fail "blue/green: registers, starts a CodeDeploy deployment, and fails when it does not finish in time" 1 \
-  "DEPLOYMENT FAILED: did not complete within 3 s \(last state: CodeDeploy deployment .* Created\)" \
+  "$SCRIPTS/deploy.sh" --settings "$tmp/elsewhere.json" --verifier "$verifier" --task-definition "$new"
+# moto keeps a deployment "Created": it never gets Ready, so deploy.sh must stop it (with
+# automatic rollback) rather than verify anything or let traffic shift.
+expect_fail "blue/green: registers, starts a CodeDeploy deployment, and stops it when it is not Ready in time" 1 \
+  "STOPPING deployment .* with automatic rollback: not Ready within the time left \(Created\)" \
   "$SCRIPTS/deploy.sh" --settings "$tmp/bluegreen.json" \
-  --image "$image" --template "$TEMPLATE" --version 1.5.0 --timeout-s 3 --poll-s 1
+  --image "$image" --template "$TEMPLATE" --version 1.5.0 --verifier "$verifier" --timeout-s 8 --verify-deadline-s 3 --rollback-timeout-s 3 --poll-s 1
 cd_id=$(sed -n 's/^deployment_id=//p' <<<"$out")
 if [ -n "$cd_id" ]; then
   aws deploy get-deployment --deployment-id "$cd_id" --output json >"$tmp/cd.json"
@@ -203,6 +218,14 @@ if [ -n "$cd_id" ]; then
     "0.0|AWS::ECS::Service|arn:aws:ecs:us-east-1:123456789012:task-definition/hello-service-staging:4|hello-service|5000" \
     "$(jq -r '.Resources[0].TargetService as $t | [(.version | tostring | if . == "0" then "0.0" else . end), $t.Type, $t.Properties.TaskDefinition, $t.Properties.LoadBalancerInfo.ContainerName, $t.Properties.LoadBalancerInfo.ContainerPort] | join("|")' <<<"$appspec")"
   if grep -q '"version":0.0' <<<"$appspec"; then pass "the AppSpec version reads 0.0"; else fail "the AppSpec version reads 0.0" "$appspec"; fi
+  # What UpdateService cannot change on a CODE_DEPLOY service reaches it in the AppSpec,
+  # from the deploy settings Terraform writes.
+  expect_eq "the AppSpec carries the settings' network configuration" \
+    "$(jq -cS '.network_configuration | {AwsvpcConfiguration: {Subnets: .subnets, SecurityGroups: .security_groups, AssignPublicIp: (if .assign_public_ip then "ENABLED" else "DISABLED" end)}}' "$tmp/bluegreen.json")" \
+    "$(jq -cS '.Resources[0].TargetService.Properties.NetworkConfiguration' <<<"$appspec")"
+  expect_eq "the AppSpec carries the settings' capacity provider strategy" \
+    "$(jq -cS '[.capacity_provider_strategy[] | {CapacityProvider: .capacity_provider, Weight: .weight, Base: .base}] | sort_by(.CapacityProvider)' "$tmp/bluegreen.json")" \
+    "$(jq -cS '.Resources[0].TargetService.Properties.CapacityProviderStrategy | sort_by(.CapacityProvider)' <<<"$appspec")"
 else
   fail "the CodeDeploy deployment id is reported" "$out"
 fi

@@ -6,7 +6,9 @@
 #
 # Fixtures: deploy-policy-staging.json and publish-policy.json are the two inline policies
 # of hello-service-staging-deploy as the moto run of make test-infra reads them back
-# (build/infra/moto/pipeline/policy-*.json).
+# (build/infra/moto/pipeline/policy-*.json); deploy-policy-canary.json is the deploy policy
+# of the same stack planned with deployment_strategy = "canary" (the moto run's canary
+# plan, module.iam.aws_iam_role_policy.deploy[0]).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -56,6 +58,20 @@ jq '.deployment_strategy = "canary" | .codedeploy_app_name = "hello-service-stag
 expect_fail "canary: a policy without CodeDeploy fails on each CodeDeploy call" 1 \
   "FAIL codedeploy:CreateDeployment on arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:hello-service-staging/hello-service is not allowed" \
   check --settings "$tmp/canary.json" --job deploy --job publish --policy "$deploy_policy" --policy "$publish_policy"
+
+canary_policy=$FIXTURES/deploy-policy-canary.json
+expect_ok "canary: the planned deploy policy allows every call, CodeDeploy's included, and nothing more" \
+  check --settings "$tmp/canary.json" --job deploy --job publish --policy "$canary_policy" --policy "$publish_policy"
+jq '(.Statement[] | select(.Sid == "DeployThroughThisDeploymentGroup") | .Action) |= map(select(. != "codedeploy:ContinueDeployment"))' \
+  "$canary_policy" >"$tmp/no-continue.json"
+expect_fail "canary: a role that creates deployments of a group with a ready wait must be able to continue them" 1 \
+  "FAIL codedeploy:ContinueDeployment on arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:hello-service-staging/hello-service is not allowed" \
+  check --settings "$tmp/canary.json" --job deploy --job publish --policy "$tmp/no-continue.json" --policy "$publish_policy"
+jq '(.Statement[] | select(.Sid == "RegisterRevisionsOfThisApplication") | .Action) |= map(select(. != "codedeploy:GetApplicationRevision" and . != "codedeploy:GetApplication"))' \
+  "$canary_policy" >"$tmp/no-get-revision.json"
+expect_fail "canary: create-deployment needs GetApplication and GetApplicationRevision on the application" 1 \
+  "FAIL codedeploy:GetApplicationRevision on arn:aws:codedeploy:us-east-1:123456789012:application:hello-service-staging is not allowed" \
+  check --settings "$tmp/canary.json" --job deploy --job publish --policy "$tmp/no-get-revision.json" --policy "$publish_policy"
 
 # A new AWS call in a script must not go unchecked.
 mkdir -p "$tmp/repo"

@@ -70,8 +70,8 @@ run "defaults" {
     error_message = "Requests without TLS are denied."
   }
   assert {
-    condition     = aws_dynamodb_table.locks.hash_key == "LockID" && aws_dynamodb_table.locks.billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.locks.server_side_encryption[0].enabled
-    error_message = "A LockID lock table, on demand, encrypted."
+    condition     = length(aws_dynamodb_table.locks) == 0 && output.lock_table == null
+    error_message = "No lock table by default: the backends lock in the bucket (use_lockfile)."
   }
   assert {
     condition     = aws_iam_openid_connect_provider.github[0].url == "https://token.actions.githubusercontent.com" && aws_iam_openid_connect_provider.github[0].client_id_list == toset(["sts.amazonaws.com"])
@@ -111,9 +111,30 @@ run "defaults" {
   }
   assert {
     condition = (toset(keys(aws_iam_role.terraform)) == toset(["staging", "production"]) &&
-      aws_iam_role.terraform["production"].assume_role_policy == aws_iam_role.deploy["production"].assume_role_policy &&
     aws_iam_role_policy_attachment.terraform["staging"].policy_arn == "arn:aws:iam::aws:policy/AdministratorAccess")
-    error_message = "An apply role per environment, guarded by the same environment trust as its deploy role."
+    error_message = "An apply role per environment."
+  }
+  assert {
+    condition = (jsondecode(aws_iam_role.terraform["production"].assume_role_policy).Statement[0].Condition.StringEquals == {
+      "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+      "token.actions.githubusercontent.com:sub" = "repo:example-org/hello-service:environment:production-infrastructure"
+    })
+    error_message = "The production apply role trusts only jobs in the production-infrastructure environment."
+  }
+  assert {
+    condition = alltrue([for env in ["staging", "production"] :
+      !strcontains(aws_iam_role.terraform[env].assume_role_policy, ":environment:${env}\"") &&
+    !strcontains(aws_iam_role.deploy[env].assume_role_policy, "-infrastructure")])
+    error_message = "No job of a deploy environment can assume an apply role (AdministratorAccess), and no infrastructure job a deploy role."
+  }
+  assert {
+    condition     = output.infrastructure_environments == { staging = "staging-infrastructure", production = "production-infrastructure" }
+    error_message = "The output names the GitHub environments to create for the applies."
+  }
+  assert {
+    condition = ([for r in jsondecode(module.ecr.lifecycle_policy).rules : "${r.selection.tagStatus} ${join(",", r.selection.tagPatternList)}"] ==
+    ["tagged staging-*", "tagged production-*", "tagged *.*.*"])
+    error_message = "The repository keeps each environment's deployed images ahead of the release count, and expires nothing untagged."
   }
   assert {
     condition = (jsondecode(aws_iam_role.terraform_plan[0].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:example-org/hello-service:pull_request" &&
@@ -121,8 +142,8 @@ run "defaults" {
     error_message = "Pull-request plans get a read-only role trusted by this repository's pull requests only."
   }
   assert {
-    condition     = output.backend_config["staging"] == "bucket         = \"hello-service-tfstate-123456789012\"\nkey            = \"hello-service/staging/terraform.tfstate\"\nregion         = \"us-east-1\"\ndynamodb_table = \"hello-service-terraform-locks\"\nencrypt        = true"
-    error_message = "backend_config gives each environment's .s3.tfbackend contents."
+    condition     = output.backend_config["staging"] == "bucket         = \"hello-service-tfstate-123456789012\"\nkey            = \"hello-service/staging/terraform.tfstate\"\nregion         = \"us-east-1\"\nencrypt        = true\nuse_lockfile   = true"
+    error_message = "backend_config gives each environment's .s3.tfbackend contents, locking in the bucket."
   }
 }
 
@@ -133,6 +154,12 @@ run "existing_oidc_provider_kms_and_emulator" {
     state_kms_key_arn    = "arn:aws:kms:us-east-1:123456789012:key/0000"
     enforce_tls          = false
     state_bucket_name    = "my-state-bucket"
+    create_lock_table    = true
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.locks[0].hash_key == "LockID" && aws_dynamodb_table.locks[0].billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.locks[0].server_side_encryption[0].enabled && output.lock_table == "hello-service-terraform-locks"
+    error_message = "create_lock_table: a LockID lock table, on demand, encrypted (for an emulator without S3 conditional writes)."
   }
 
   assert {

@@ -10,7 +10,10 @@ log_level               = "info"
 log_retention_days      = 30
 alb_deletion_protection = true
 
-# Set these for a real production: an ACM certificate for HTTPS, and who gets paged.
+# Set these for a real production (docs/SETUP.md, step 5): your name and its ACM
+# certificate, together (the pipeline then verifies https://<domain_name>), and who gets
+# paged.
+# domain_name     = "app.example.com"
 # certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/..."
 # alarm_email     = "oncall@example.com"
 

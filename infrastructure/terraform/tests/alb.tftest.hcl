@@ -55,7 +55,7 @@ run "defaults_plain_http" {
     error_message = "The deregistration delay comes from the timing budget."
   }
   assert {
-    condition     = aws_lb_listener.production[0].port == 80 && aws_lb_listener.production[0].protocol == "HTTP" && length(aws_lb_listener.http_redirect) == 0
+    condition     = aws_lb_listener.production.port == 80 && aws_lb_listener.production.protocol == "HTTP" && length(aws_lb_listener.http_redirect) == 0
     error_message = "Without a certificate: plain HTTP on 80, no redirect."
   }
   assert {
@@ -75,8 +75,16 @@ run "defaults_plain_http" {
     error_message = "The ALB may connect only to the container port inside the VPC."
   }
   assert {
-    condition     = output.url == "http://hello-service-test-123.us-east-1.elb.amazonaws.com"
-    error_message = "The URL is http:// without a certificate."
+    condition     = output.url == "http://hello-service-test-123.us-east-1.elb.amazonaws.com" && output.test_url == null
+    error_message = "The URL is http:// without a certificate; no test listener with rolling."
+  }
+  assert {
+    condition     = aws_security_group.this.name_prefix == "hello-service-test-alb-" && alltrue([for k, tg in aws_lb_target_group.this : tg.name_prefix == "${k}-"])
+    error_message = "The security group and the target groups are named from a prefix, so that a replacement can exist beside the old one (create_before_destroy)."
+  }
+  assert {
+    condition     = terraform_data.deployment_controller.triggers_replace == "ECS"
+    error_message = "The listener's replacement trigger follows the deployment controller."
   }
 }
 
@@ -90,8 +98,8 @@ run "https_with_certificate" {
   }
 
   assert {
-    condition = (aws_lb_listener.production[0].port == 443 && aws_lb_listener.production[0].protocol == "HTTPS" &&
-    aws_lb_listener.production[0].ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    condition = (aws_lb_listener.production.port == 443 && aws_lb_listener.production.protocol == "HTTPS" &&
+    aws_lb_listener.production.ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06")
     error_message = "With a certificate: HTTPS on 443 with the TLS 1.3/1.2 policy."
   }
   assert {
@@ -125,8 +133,8 @@ run "codedeploy_two_target_groups_and_test_listener" {
     error_message = "CodeDeploy: blue and green target groups, both checking /ready."
   }
   assert {
-    condition     = length(aws_lb_listener.production) == 0 && length(aws_lb_listener.production_codedeploy) == 1 && aws_lb_listener.test[0].port == 8443
-    error_message = "CodeDeploy: a production listener CodeDeploy may shift, and a test listener on 8443."
+    condition     = aws_lb_listener.production.port == 80 && aws_lb_listener.test[0].port == 8443 && terraform_data.deployment_controller.triggers_replace == "CODE_DEPLOY"
+    error_message = "CodeDeploy: the same production listener as rolling (CodeDeploy shifts it), and a test listener on 8443."
   }
   assert {
     condition     = toset(keys(aws_lb_listener_rule.blocked_paths)) == toset(["production", "test"])
@@ -137,8 +145,8 @@ run "codedeploy_two_target_groups_and_test_listener" {
     error_message = "The test listener is open only to test_listener_cidrs."
   }
   assert {
-    condition     = output.test_listener_arn != null && keys(output.target_group_names) == ["blue", "green"]
-    error_message = "Outputs carry the test listener and both target group names."
+    condition     = output.test_listener_arn != null && keys(output.target_group_names) == ["blue", "green"] && output.test_url == "http://hello-service-test-123.us-east-1.elb.amazonaws.com:8443"
+    error_message = "Outputs carry the test listener, its URL and both target group names."
   }
 }
 
@@ -221,6 +229,17 @@ run "invalid_certificate_arn" {
     certificate_arn = "my-certificate"
   }
   expect_failures = [var.certificate_arn]
+}
+
+run "invalid_ssl_policy_ext_ciphers" {
+  command = plan
+  module {
+    source = "./modules/alb"
+  }
+  variables {
+    ssl_policy = "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06"
+  }
+  expect_failures = [var.ssl_policy]
 }
 
 run "invalid_ssl_policy_allows_tls_1_0" {

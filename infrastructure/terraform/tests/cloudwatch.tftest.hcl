@@ -25,6 +25,15 @@ run "defaults" {
     error_message = "The log group keeps 30 days."
   }
   assert {
+    condition     = aws_sns_topic.alarms.kms_master_key_id == aws_kms_key.alarms[0].arn && aws_kms_key.alarms[0].enable_key_rotation
+    error_message = "The alarm topic is encrypted with a customer-managed key of its own, rotated yearly."
+  }
+  assert {
+    condition = ([for st in jsondecode(aws_kms_key.alarms[0].policy).Statement : st.Action if try(st.Principal.Service, "") == "cloudwatch.amazonaws.com"] ==
+    [["kms:Decrypt", "kms:GenerateDataKey*"]])
+    error_message = "The key lets CloudWatch (alarms) encrypt what it publishes to the topic, and nothing else."
+  }
+  assert {
     condition = (aws_cloudwatch_metric_alarm.cpu_high.metric_name == "CPUUtilization" && aws_cloudwatch_metric_alarm.memory_high.metric_name == "MemoryUtilization" &&
     aws_cloudwatch_metric_alarm.cpu_high.dimensions == tomap({ ClusterName = "hello-service-test", ServiceName = "hello-service" }))
     error_message = "CPU and memory alarms watch the ECS service."
@@ -199,4 +208,30 @@ run "dashboard_metrics_are_rows" {
     condition     = length([for m in concat([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(w.properties.metrics, [])]...) : m if m[1] == "HealthyHostCount"]) == 2
     error_message = "One healthy-hosts line per target group."
   }
+}
+
+run "alarm_topic_with_a_given_key" {
+  command = apply
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    alarm_topic_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/1111"
+  }
+
+  assert {
+    condition     = length(aws_kms_key.alarms) == 0 && aws_sns_topic.alarms.kms_master_key_id == "arn:aws:kms:us-east-1:123456789012:key/1111"
+    error_message = "alarm_topic_kms_key_arn replaces the module's own key."
+  }
+}
+
+run "invalid_alarm_topic_kms_key_arn" {
+  command = plan
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    alarm_topic_kms_key_arn = "alias/aws/sns"
+  }
+  expect_failures = [var.alarm_topic_kms_key_arn]
 }

@@ -78,6 +78,23 @@ run "defaults_rolling" {
     error_message = "Tasks may only open HTTPS connections (ECR, S3, CloudWatch Logs)."
   }
   assert {
+    condition     = aws_ecs_service.rolling[0].force_new_deployment
+    error_message = "force_new_deployment: provider 5.x then changes the capacity provider strategy in place (a new deployment) instead of replacing the service."
+  }
+  assert {
+    condition     = aws_ecs_task_definition.this.skip_destroy
+    error_message = "A new task definition revision leaves the previous one ACTIVE (skip_destroy): a rollback to it must find it."
+  }
+  assert {
+    condition     = aws_security_group.tasks.name_prefix == "hello-service-test-tasks-"
+    error_message = "The tasks' security group is named from a prefix, so a replacement can be created before the old one is deleted."
+  }
+  assert {
+    condition = (output.network_configuration == { subnets = var.private_subnet_ids, security_groups = [aws_security_group.tasks.id], assign_public_ip = false } &&
+    output.capacity_provider_strategy == [{ capacity_provider = "FARGATE", weight = 1, base = 1 }])
+    error_message = "The outputs carry the service's network configuration and capacity provider strategy (for a CodeDeploy AppSpec)."
+  }
+  assert {
     condition = (aws_ecs_service.rolling[0].deployment_minimum_healthy_percent == 100 && aws_ecs_service.rolling[0].deployment_maximum_percent == 200 &&
       aws_ecs_service.rolling[0].deployment_circuit_breaker[0].enable && aws_ecs_service.rolling[0].deployment_circuit_breaker[0].rollback &&
     aws_ecs_service.rolling[0].deployment_controller[0].type == "ECS")
@@ -208,6 +225,15 @@ run "blue_green" {
     error_message = "The old task set stays 5 minutes for a quick rollback."
   }
   assert {
+    condition = (aws_codedeploy_deployment_group.this[0].blue_green_deployment_config[0].deployment_ready_option[0].action_on_timeout == "STOP_DEPLOYMENT" &&
+    aws_codedeploy_deployment_group.this[0].blue_green_deployment_config[0].deployment_ready_option[0].wait_time_in_minutes == 15)
+    error_message = "The replacement waits behind the test listener for the pipeline's ContinueDeployment (15 minutes), then stops and rolls back."
+  }
+  assert {
+    condition     = terraform_data.deployment_controller.triggers_replace == "CODE_DEPLOY"
+    error_message = "The services' replacement trigger follows the deployment controller."
+  }
+  assert {
     condition     = aws_ecs_service.codedeploy[0].network_configuration[0].assign_public_ip == false
     error_message = "CodeDeploy strategies keep tasks private too."
   }
@@ -280,7 +306,7 @@ run "autoscaling" {
   }
 }
 
-run "arm64_spot_larger_task_no_autoscaling" {
+run "arm64_larger_task_no_autoscaling" {
   command = apply
   module {
     source = "./modules/ecs"
@@ -289,9 +315,8 @@ run "arm64_spot_larger_task_no_autoscaling" {
     cpu_architecture          = "ARM64"
     cpu                       = 2048
     memory                    = 4096
-    capacity_provider_weights = { fargate = 1, fargate_spot = 3, base = 1 }
+    capacity_provider_weights = { fargate = 1, fargate_spot = 0, base = 1 }
     autoscaling               = { enabled = false }
-    enable_execute_command    = true
   }
 
   assert {
@@ -303,17 +328,75 @@ run "arm64_spot_larger_task_no_autoscaling" {
     error_message = "WORKERS follows the task's vCPUs (2048 units = 2)."
   }
   assert {
+    condition     = length(aws_appautoscaling_target.this) == 0 && length(aws_appautoscaling_policy.cpu) == 0
+    error_message = "autoscaling.enabled = false creates no scaling resources."
+  }
+}
+
+run "spot_weights" {
+  command = apply
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    capacity_provider_weights = { fargate = 1, fargate_spot = 3, base = 1 }
+  }
+
+  assert {
     condition     = toset([for s in aws_ecs_service.rolling[0].capacity_provider_strategy : "${s.capacity_provider}:${s.weight}:${s.base}"]) == toset(["FARGATE:1:1", "FARGATE_SPOT:3:0"])
     error_message = "One task always on Fargate, the rest 1:3 on Spot."
   }
   assert {
-    condition     = length(aws_appautoscaling_target.this) == 0 && length(aws_appautoscaling_policy.cpu) == 0
-    error_message = "autoscaling.enabled = false creates no scaling resources."
+    condition     = output.capacity_provider_strategy == [{ capacity_provider = "FARGATE", weight = 1, base = 1 }, { capacity_provider = "FARGATE_SPOT", weight = 3, base = 0 }]
+    error_message = "The output strategy lists both providers with their weights and bases."
   }
-  assert {
-    condition     = aws_ecs_service.rolling[0].enable_execute_command
-    error_message = "enable_execute_command reaches the service."
+}
+
+run "arm64_on_spot_refused" {
+  command = plan
+  module {
+    source = "./modules/ecs"
   }
+  variables {
+    cpu_architecture          = "ARM64"
+    capacity_provider_weights = { fargate = 1, fargate_spot = 3, base = 1 }
+  }
+  expect_failures = [aws_ecs_service.rolling]
+}
+
+run "arm64_on_spot_refused_codedeploy" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    deployment_strategy       = "canary"
+    cpu_architecture          = "ARM64"
+    capacity_provider_weights = { fargate = 0, fargate_spot = 1, base = 0 }
+  }
+  expect_failures = [aws_ecs_service.codedeploy]
+}
+
+run "execute_command_refused" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    enable_execute_command = true
+  }
+  expect_failures = [var.enable_execute_command]
+}
+
+run "invalid_codedeploy_ready_wait_minutes" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    codedeploy_ready_wait_minutes = 0
+  }
+  expect_failures = [var.codedeploy_ready_wait_minutes]
 }
 
 run "memory_not_a_fargate_size" {

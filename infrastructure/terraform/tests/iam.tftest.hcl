@@ -24,7 +24,7 @@ run "rolling" {
   }
 
   assert {
-    condition     = length(aws_iam_role_policy.task) == 0 && length(aws_iam_role_policy.task_exec) == 0
+    condition     = length(aws_iam_role_policy.task) == 0
     error_message = "The task role has no permissions by default."
   }
   assert {
@@ -122,6 +122,13 @@ run "codedeploy" {
     error_message = "The deploy role drives this CodeDeploy application and deployment group only."
   }
   assert {
+    condition = (toset(one([for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Action if s.Sid == "DeployThroughThisDeploymentGroup"])) == toset([
+      "codedeploy:ContinueDeployment", "codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup", "codedeploy:StopDeployment"]) &&
+      toset(one([for s in jsondecode(aws_iam_role_policy.deploy[0].policy).Statement : s.Action if s.Sid == "RegisterRevisionsOfThisApplication"])) == toset([
+    "codedeploy:GetApplication", "codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"]))
+    error_message = "The deploy role may continue a deployment after verifying it (the group's ready wait), and has what CreateDeployment needs on the application (GetApplication, GetApplicationRevision, RegisterApplicationRevision)."
+  }
+  assert {
     condition     = aws_iam_role_policy_attachment.codedeploy[0].policy_arn == "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
     error_message = "CodeDeploy's own role carries the AWS policy for ECS blue/green."
   }
@@ -131,23 +138,18 @@ run "codedeploy" {
   }
 }
 
-run "without_deploy_role_and_with_exec" {
+run "without_deploy_role" {
   command = apply
   module {
     source = "./modules/iam"
   }
   variables {
-    deploy_role_name       = null
-    enable_execute_command = true
+    deploy_role_name = null
   }
 
   assert {
     condition     = length(aws_iam_role_policy.deploy) == 0 && output.deploy_role_arn == null
     error_message = "No deploy role name: no deploy policy."
-  }
-  assert {
-    condition     = length(aws_iam_role_policy.task_exec) == 1 && length(aws_iam_role_policy.task) == 0
-    error_message = "ECS Exec gives the task role the SSM channels and nothing else."
   }
 }
 

@@ -72,6 +72,21 @@ run "defaults" {
     jsondecode(aws_ssm_parameter.deploy_settings.value).deployment_strategy == "rolling")
     error_message = "The deploy settings carry the template values, the family, the roles to pass and the strategy."
   }
+  assert {
+    condition = (jsondecode(aws_ssm_parameter.deploy_settings.value).service_url == output.alb_url && output.service_url == output.alb_url &&
+    jsondecode(aws_ssm_parameter.deploy_settings.value).test_url == null && output.test_url == null)
+    error_message = "Plain HTTP: the pipeline verifies the ALB's own URL; rolling has no test URL."
+  }
+  assert {
+    condition = (jsondecode(aws_ssm_parameter.deploy_settings.value).network_configuration == {
+      subnets = module.vpc.private_subnet_ids, security_groups = [module.ecs.tasks_security_group_id], assign_public_ip = false
+    })
+    error_message = "The deploy settings carry the service's network configuration (private subnets, the tasks' group, no public IP) for the AppSpec."
+  }
+  assert {
+    condition     = jsondecode(aws_ssm_parameter.deploy_settings.value).capacity_provider_strategy == [{ capacity_provider = "FARGATE", weight = 1, base = 1 }]
+    error_message = "The deploy settings carry the service's capacity provider strategy for the AppSpec."
+  }
 }
 
 run "staging_like" {
@@ -106,12 +121,67 @@ run "strategy_canary" {
   variables {
     deployment_strategy = "canary"
     certificate_arn     = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+    domain_name         = "hello.example.com"
   }
 
   assert {
     condition     = output.codedeploy_app_name == "hello-service-test" && startswith(output.alb_url, "https://")
     error_message = "canary with HTTPS: CodeDeploy wired in, https URL."
   }
+  assert {
+    condition = (output.service_url == "https://hello.example.com" && output.test_url == "https://hello.example.com:8443" &&
+      jsondecode(aws_ssm_parameter.deploy_settings.value).service_url == "https://hello.example.com" &&
+    jsondecode(aws_ssm_parameter.deploy_settings.value).test_url == "https://hello.example.com:8443")
+    error_message = "With a domain the pipeline verifies https://<domain> (the name the certificate covers), and the test listener under the same name."
+  }
+  assert {
+    condition     = jsondecode(aws_ssm_parameter.deploy_settings.value).capacity_provider_strategy == [{ capacity_provider = "FARGATE", weight = 1, base = 1 }]
+    error_message = "CodeDeploy strategies publish the capacity provider strategy for the AppSpec too."
+  }
+}
+
+run "strategy_blue_green_plain_http_test_url" {
+  command = apply
+  variables {
+    deployment_strategy = "blue_green"
+  }
+
+  assert {
+    condition     = output.test_url == "http://hello-service-test-123.us-east-1.elb.amazonaws.com:8443" && output.service_url == output.alb_url
+    error_message = "Plain HTTP: the test URL is the ALB's own name on the test port."
+  }
+}
+
+run "certificate_without_domain_refused" {
+  command = plan
+  variables {
+    certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+  }
+  expect_failures = [aws_ssm_parameter.deploy_settings]
+}
+
+run "domain_without_certificate_refused" {
+  command = plan
+  variables {
+    domain_name = "hello.example.com"
+  }
+  expect_failures = [aws_ssm_parameter.deploy_settings]
+}
+
+run "invalid_domain_name" {
+  command = plan
+  variables {
+    domain_name = "https://hello.example.com"
+  }
+  expect_failures = [var.domain_name]
+}
+
+run "execute_command_refused" {
+  command = plan
+  variables {
+    enable_execute_command = true
+  }
+  expect_failures = [var.enable_execute_command]
 }
 
 run "strategy_linear" {

@@ -19,6 +19,7 @@ variables {
     container_health_check_timeout_s      = 3
     container_health_check_retries        = 3
     container_health_check_start_period_s = 5
+    codedeploy_ready_wait_minutes         = 15
   }
 }
 
@@ -268,6 +269,17 @@ run "rule_grace_period_covers_container_start_period" {
   }
   variables {
     budget = merge(var.budget, { container_health_check_start_period_s = 31 })
+  }
+  expect_failures = [var.budget]
+}
+
+run "codedeploy_ready_wait_beyond_codedeploy_limit" {
+  command = plan
+  module {
+    source = "./modules/timing"
+  }
+  variables {
+    budget = merge(var.budget, { codedeploy_ready_wait_minutes = 2881 })
   }
   expect_failures = [var.budget]
 }

@@ -42,6 +42,28 @@ run "defaults_two_zones_nat_per_zone" {
     condition     = length(aws_vpc_endpoint.interface) == 0 && length(aws_vpc_endpoint.s3) == 0 && length(aws_flow_log.this) == 0
     error_message = "No endpoints or flow logs unless asked for."
   }
+  assert {
+    condition = (data.aws_availability_zones.available.state == "available" &&
+    [for f in data.aws_availability_zones.available.filter : f.values if f.name == "opt-in-status"] == [toset(["opt-in-not-required"])])
+    error_message = "Only available zones that need no opt-in (no Local or Wavelength Zones, no opt-in zones)."
+  }
+}
+
+run "too_few_zones_without_opt_in" {
+  command = plan
+  module {
+    source = "./modules/vpc"
+  }
+  override_data {
+    target = data.aws_availability_zones.available
+    values = {
+      names = ["us-east-1a", "us-east-1b"]
+    }
+  }
+  variables {
+    az_count = 3
+  }
+  expect_failures = [data.aws_availability_zones.available]
 }
 
 run "single_nat" {

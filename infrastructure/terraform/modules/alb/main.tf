@@ -6,20 +6,31 @@ locals {
   # Blue is the target group the service starts in; CodeDeploy alternates between the two.
   target_groups = var.codedeploy ? ["blue", "green"] : ["blue"]
 
-  production_listener_arn = var.codedeploy ? aws_lb_listener.production_codedeploy[0].arn : aws_lb_listener.production[0].arn
   # Keys known at plan time, values possibly not: what for_each needs.
   guarded_listeners = merge(
-    { production = local.production_listener_arn },
+    { production = aws_lb_listener.production.arn },
     var.codedeploy ? { test = aws_lb_listener.test[0].arn } : {},
   )
 }
 
+# Replaced whenever the deployment controller changes (rolling <-> CodeDeploy), so that the
+# production listener is replaced with it: see aws_lb_listener.production.
+resource "terraform_data" "deployment_controller" {
+  triggers_replace = var.codedeploy ? "CODE_DEPLOY" : "ECS"
+}
+
+# A name prefix and create-before-destroy: a replacement (a new VPC) creates the new group
+# before the old one, which the load balancer still holds, is deleted.
 resource "aws_security_group" "this" {
-  name        = "${var.name}-alb"
+  name_prefix = "${var.name}-alb-"
   description = "Internet-facing load balancer of ${var.name}"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = "${var.name}-alb" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_vpc_security_group_ingress_rule" "listener" {
@@ -80,10 +91,13 @@ resource "aws_lb" "this" {
   tags = var.tags
 }
 
+# Names from a prefix (at most 6 characters: "blue-", "green-") and create-before-destroy:
+# a change that replaces a target group (port, protocol, VPC) creates the new one first,
+# and the listener moves to it before the old one, which is in use, is deleted.
 resource "aws_lb_target_group" "this" {
   for_each = toset(local.target_groups)
 
-  name        = "${var.name}-${each.key}"
+  name_prefix = "${each.key}-"
   vpc_id      = var.vpc_id
   target_type = "ip"
   protocol    = "HTTP"
@@ -103,32 +117,23 @@ resource "aws_lb_target_group" "this" {
     unhealthy_threshold = var.health_check.unhealthy_threshold
   }
 
-  tags = var.tags
-}
+  tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
 
-# Rolling deployments: Terraform owns where the listener forwards.
-resource "aws_lb_listener" "production" {
-  count = var.codedeploy ? 0 : 1
-
-  load_balancer_arn = aws_lb.this.arn
-  port              = local.listener_port
-  protocol          = local.protocol
-  certificate_arn   = var.certificate_arn
-  ssl_policy        = local.https ? var.ssl_policy : null
-
-  default_action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.this["blue"].arn
+  lifecycle {
+    create_before_destroy = true
   }
-
-  tags = var.tags
 }
 
-# CodeDeploy deployments: CodeDeploy moves the forwarding between blue and green, so
-# Terraform must not put it back after a deployment.
-resource "aws_lb_listener" "production_codedeploy" {
-  count = var.codedeploy ? 1 : 0
-
+# The one production listener of every strategy. Its port, protocol and certificate are
+# Terraform's, in place (turning HTTPS on moves it from 80 to 443). Where it forwards is
+# CodeDeploy's under a CodeDeploy strategy (blue, then green, then blue...), so Terraform
+# ignores the default action in every strategy: it is set when the listener is created,
+# and the listener is created again (forwarding to blue) when the deployment controller
+# changes or the blue target group is replaced. Both are rare, and a controller change
+# replaces the ECS service anyway (see docs/SETUP.md, "Switching the deployment strategy").
+# One resource for both strategies: two would be created and deleted in parallel on a
+# switch, and AWS refuses a second listener on the same port (DuplicateListener).
+resource "aws_lb_listener" "production" {
   load_balancer_arn = aws_lb.this.arn
   port              = local.listener_port
   protocol          = local.protocol
@@ -143,7 +148,8 @@ resource "aws_lb_listener" "production_codedeploy" {
   tags = var.tags
 
   lifecycle {
-    ignore_changes = [default_action]
+    ignore_changes       = [default_action]
+    replace_triggered_by = [terraform_data.deployment_controller, aws_lb_target_group.this["blue"].id]
   }
 }
 
@@ -168,6 +174,9 @@ resource "aws_lb_listener" "test" {
   }
 }
 
+# Port 80 belongs to the production listener without a certificate and to this one with
+# it. Turning HTTPS on moves the production listener to 443 before this one takes 80;
+# turning it off deletes this one before the production listener moves back to 80.
 resource "aws_lb_listener" "http_redirect" {
   count = local.https ? 1 : 0
 
@@ -185,6 +194,8 @@ resource "aws_lb_listener" "http_redirect" {
   }
 
   tags = var.tags
+
+  depends_on = [aws_lb_listener.production]
 }
 
 # /metrics is for the inside only: the listener answers it before any task sees it.

@@ -45,7 +45,17 @@ output "target_group_arn_suffixes" {
 
 output "production_listener_arn" {
   description = "ARN of the listener that serves clients (HTTPS with a certificate, else HTTP)."
-  value       = local.production_listener_arn
+  value       = aws_lb_listener.production.arn
+}
+
+output "test_url" {
+  description = "Base URL of the CodeDeploy test listener (through the load balancer's DNS name); null without codedeploy."
+  value       = var.codedeploy ? "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}:${var.test_listener_port}" : null
+}
+
+output "test_listener_port" {
+  description = "Port of the CodeDeploy test listener."
+  value       = var.test_listener_port
 }
 
 output "test_listener_arn" {

@@ -67,13 +67,13 @@ variable "certificate_arn" {
 }
 
 variable "ssl_policy" {
-  description = "TLS security policy of the HTTPS listener; only the TLS 1.3 + 1.2 (or 1.3 only) ELB policies are accepted."
+  description = "TLS security policy of the HTTPS listener; only the TLS 1.3 + 1.2 (or 1.3 only) ELB policies are accepted, and not the Ext1/Ext2 variants, which add older ciphers."
   type        = string
   default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
   validation {
-    condition     = can(regex("^ELBSecurityPolicy-TLS13-1-[23]-", var.ssl_policy))
-    error_message = "ssl_policy must be an ELBSecurityPolicy-TLS13-1-2-* or ELBSecurityPolicy-TLS13-1-3-* policy (no TLS 1.0 or 1.1)."
+    condition     = can(regex("^ELBSecurityPolicy-TLS13-1-[23]-", var.ssl_policy)) && !can(regex("-Ext[0-9]-", var.ssl_policy))
+    error_message = "ssl_policy must be an ELBSecurityPolicy-TLS13-1-2-* or ELBSecurityPolicy-TLS13-1-3-* policy (no TLS 1.0 or 1.1), other than the Ext1/Ext2 variants."
   }
 }
 

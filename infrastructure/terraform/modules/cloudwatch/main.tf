@@ -1,4 +1,6 @@
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   region = data.aws_region.current.name
@@ -18,8 +20,49 @@ resource "aws_cloudwatch_log_group" "this" {
   tags = var.tags
 }
 
+# The alarm topic is encrypted at rest with a key of this account's: CloudWatch can publish
+# to an encrypted topic only if the key's policy lets cloudwatch.amazonaws.com use it, which
+# the AWS-managed alias/aws/sns key's policy does not.
+resource "aws_kms_key" "alarms" {
+  count = var.alarm_topic_kms_key_arn == null ? 1 : 0
+
+  description             = "Encrypts the alarm topic of ${var.name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministersTheKey"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchAlarmsPublish"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+      },
+    ]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_kms_alias" "alarms" {
+  count = var.alarm_topic_kms_key_arn == null ? 1 : 0
+
+  name          = "alias/${var.name}-alarms"
+  target_key_id = aws_kms_key.alarms[0].key_id
+}
+
 resource "aws_sns_topic" "alarms" {
-  name = "${var.name}-alarms"
+  name              = "${var.name}-alarms"
+  kms_master_key_id = coalesce(var.alarm_topic_kms_key_arn, try(aws_kms_key.alarms[0].arn, null))
 
   tags = var.tags
 }

@@ -62,6 +62,17 @@ variable "log_kms_key_arn" {
   default     = null
 }
 
+variable "alarm_topic_kms_key_arn" {
+  description = "ARN of a customer-managed KMS key for the alarm topic (its policy must let cloudwatch.amazonaws.com use it); null creates one."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.alarm_topic_kms_key_arn))
+    error_message = "alarm_topic_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:...), not an alias such as alias/aws/sns (CloudWatch cannot publish with the AWS-managed key)."
+  }
+}
+
 variable "alarm_email" {
   description = "E-mail address subscribed to the alarm topic (the address must confirm the subscription); null for none."
   type        = string

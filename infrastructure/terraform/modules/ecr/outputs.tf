@@ -12,3 +12,8 @@ output "repository_url" {
   description = "URL to tag and push images to (<account>.dkr.ecr.<region>.amazonaws.com/<name>)."
   value       = aws_ecr_repository.this.repository_url
 }
+
+output "lifecycle_policy" {
+  description = "The repository's lifecycle policy (JSON): which images it keeps and which expire."
+  value       = aws_ecr_lifecycle_policy.this.policy
+}

@@ -48,6 +48,14 @@ locals {
     ] : cp if cp.weight > 0 || cp.base > 0
   ]
 
+  # The service's awsvpc configuration: Terraform's for the rolling service, and what a
+  # CodeDeploy deployment's AppSpec must carry (output network_configuration).
+  network_configuration = {
+    subnets          = var.private_subnet_ids
+    security_groups  = [aws_security_group.tasks.id]
+    assign_public_ip = false
+  }
+
   service_id   = local.codedeploy ? aws_ecs_service.codedeploy[0].id : aws_ecs_service.rolling[0].id
   service_name = local.codedeploy ? aws_ecs_service.codedeploy[0].name : aws_ecs_service.rolling[0].name
 }
@@ -77,12 +85,26 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
   }
 }
 
+# Replaced whenever the deployment controller changes (rolling <-> CodeDeploy). Both
+# services depend on it, so a switch deletes the old service (and waits until it is
+# INACTIVE) before it creates the new one under the same name: ECS refuses a service
+# whose name is still taken by a draining one. See docs/SETUP.md on switching.
+resource "terraform_data" "deployment_controller" {
+  triggers_replace = local.codedeploy ? "CODE_DEPLOY" : "ECS"
+}
+
+# A name prefix and create-before-destroy: a replacement (a new VPC) creates the new group
+# before the old one, which running tasks still hold, is deleted.
 resource "aws_security_group" "tasks" {
-  name        = "${var.cluster_name}-tasks"
+  name_prefix = "${var.cluster_name}-tasks-"
   description = "Tasks of ${var.service_name}: reachable only from the load balancer"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = "${var.cluster_name}-tasks" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 # No description on this rule: the AWS emulator used in tests rejects one on rules that
@@ -121,6 +143,11 @@ resource "aws_ecs_task_definition" "this" {
     cpu_architecture        = var.cpu_architecture
   }
 
+  # A new revision does not deregister the previous one: the deploy pipeline registers
+  # revisions of this family too, and a rollback to Terraform's first revision must find
+  # it ACTIVE.
+  skip_destroy = true
+
   tags = var.tags
 
   lifecycle {
@@ -145,6 +172,11 @@ resource "aws_ecs_service" "rolling" {
   deployment_controller {
     type = "ECS"
   }
+  # Provider 5.x replaces a service whose capacity provider strategy changes unless this
+  # is set (AWS itself requires a new deployment for such a change): with it, a change of
+  # capacity_provider_weights is an in-place update that rolls the tasks. Every other
+  # in-place update of this service also starts a rolling deployment of its revision.
+  force_new_deployment               = true
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
 
@@ -172,9 +204,9 @@ resource "aws_ecs_service" "rolling" {
   }
 
   network_configuration {
-    subnets          = var.private_subnet_ids
-    security_groups  = [aws_security_group.tasks.id]
-    assign_public_ip = false
+    subnets          = local.network_configuration.subnets
+    security_groups  = local.network_configuration.security_groups
+    assign_public_ip = local.network_configuration.assign_public_ip
   }
 
   load_balancer {
@@ -197,13 +229,21 @@ resource "aws_ecs_service" "rolling" {
       condition     = !var.autoscaling.enabled || (var.desired_count >= var.autoscaling.min_capacity && var.desired_count <= var.autoscaling.max_capacity)
       error_message = "desired_count must lie between autoscaling.min_capacity and autoscaling.max_capacity."
     }
+    precondition {
+      condition     = var.cpu_architecture != "ARM64" || var.capacity_provider_weights.fargate_spot == 0
+      error_message = "ARM64 tasks cannot run on Fargate Spot: with cpu_architecture = \"ARM64\" set capacity_provider_weights.fargate_spot to 0."
+    }
   }
 
-  depends_on = [aws_ecs_cluster_capacity_providers.this]
+  depends_on = [aws_ecs_cluster_capacity_providers.this, terraform_data.deployment_controller]
 }
 
 # Blue/green, canary and linear deployments by CodeDeploy: it also owns which target
-# group the service's tasks are in, so Terraform ignores load_balancer too.
+# group the service's tasks are in. ECS accepts an UpdateService of a CODE_DEPLOY service
+# only for the desired count, deployment configuration, health check grace period,
+# placement and tag settings; the network configuration, capacity provider strategy, task
+# definition and load balancer reach the tasks through the next CodeDeploy deployment's
+# AppSpec (the deploy settings carry them), so Terraform ignores them here.
 resource "aws_ecs_service" "codedeploy" {
   count = local.codedeploy ? 1 : 0
 
@@ -226,9 +266,9 @@ resource "aws_ecs_service" "codedeploy" {
   }
 
   network_configuration {
-    subnets          = var.private_subnet_ids
-    security_groups  = [aws_security_group.tasks.id]
-    assign_public_ip = false
+    subnets          = local.network_configuration.subnets
+    security_groups  = local.network_configuration.security_groups
+    assign_public_ip = local.network_configuration.assign_public_ip
   }
 
   load_balancer {
@@ -246,7 +286,10 @@ resource "aws_ecs_service" "codedeploy" {
   tags = var.tags
 
   lifecycle {
-    ignore_changes = [task_definition, desired_count, load_balancer, capacity_provider_strategy]
+    ignore_changes = [
+      task_definition, desired_count, load_balancer, capacity_provider_strategy, network_configuration,
+      enable_execute_command, platform_version,
+    ]
     precondition {
       condition = (contains(keys(var.target_group_names), "blue") && contains(keys(var.target_group_names), "green") &&
       var.production_listener_arn != null && var.test_listener_arn != null && var.codedeploy_role_arn != null)
@@ -256,9 +299,13 @@ resource "aws_ecs_service" "codedeploy" {
       condition     = !var.autoscaling.enabled || (var.desired_count >= var.autoscaling.min_capacity && var.desired_count <= var.autoscaling.max_capacity)
       error_message = "desired_count must lie between autoscaling.min_capacity and autoscaling.max_capacity."
     }
+    precondition {
+      condition     = var.cpu_architecture != "ARM64" || var.capacity_provider_weights.fargate_spot == 0
+      error_message = "ARM64 tasks cannot run on Fargate Spot: with cpu_architecture = \"ARM64\" set capacity_provider_weights.fargate_spot to 0."
+    }
   }
 
-  depends_on = [aws_ecs_cluster_capacity_providers.this]
+  depends_on = [aws_ecs_cluster_capacity_providers.this, terraform_data.deployment_controller]
 }
 
 resource "aws_codedeploy_app" "this" {
@@ -283,9 +330,13 @@ resource "aws_codedeploy_deployment_group" "this" {
     deployment_option = "WITH_TRAFFIC_CONTROL"
   }
 
+  # The replacement task set waits behind the test listener until the deploy pipeline has
+  # verified it and calls ContinueDeployment; without that call within the wait, the
+  # deployment stops and rolls back. No production traffic reaches an unverified version.
   blue_green_deployment_config {
     deployment_ready_option {
-      action_on_timeout = "CONTINUE_DEPLOYMENT"
+      action_on_timeout    = "STOP_DEPLOYMENT"
+      wait_time_in_minutes = var.codedeploy_ready_wait_minutes
     }
     terminate_blue_instances_on_deployment_success {
       action                           = "TERMINATE"

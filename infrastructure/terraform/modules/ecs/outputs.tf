@@ -38,6 +38,16 @@ output "container_template_values" {
   value       = local.template_values
 }
 
+output "network_configuration" {
+  description = "The service's awsvpc configuration (subnets, security_groups, assign_public_ip): what a CodeDeploy AppSpec must carry."
+  value       = local.network_configuration
+}
+
+output "capacity_provider_strategy" {
+  description = "The service's capacity provider strategy as a list of {capacity_provider, weight, base}: what a CodeDeploy AppSpec must carry."
+  value       = [for cp in local.capacity_provider_strategy : { capacity_provider = cp.name, weight = cp.weight, base = cp.base }]
+}
+
 output "tasks_security_group_id" {
   description = "ID of the tasks' security group."
   value       = aws_security_group.tasks.id

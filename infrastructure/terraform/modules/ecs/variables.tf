@@ -249,6 +249,17 @@ variable "deployment_alarm_names" {
   default     = []
 }
 
+variable "codedeploy_ready_wait_minutes" {
+  description = "CodeDeploy strategies: minutes a deployment waits, with the test listener on the replacement task set and no production traffic on it, for the deploy pipeline's verification and its ContinueDeployment; after that it stops and rolls back."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.codedeploy_ready_wait_minutes >= 1 && var.codedeploy_ready_wait_minutes <= 2880 && floor(var.codedeploy_ready_wait_minutes) == var.codedeploy_ready_wait_minutes
+    error_message = "codedeploy_ready_wait_minutes must be a whole number from 1 to 2880 (CodeDeploy's limit)."
+  }
+}
+
 variable "blue_termination_wait_minutes" {
   description = "CodeDeploy strategies: minutes the old task set stays up after traffic moved (a cheap rollback window)."
   type        = number
@@ -289,9 +300,14 @@ variable "container_insights" {
 }
 
 variable "enable_execute_command" {
-  description = "Allow ECS Exec into the tasks (off by default; the image has no shell anyway)."
+  description = "ECS Exec into the tasks: refused (must stay false). The image has no shell, the root file system is read-only (the SSM agent ECS Exec injects needs to write), and the endpoints_only network profile has no ssmmessages endpoint."
   type        = bool
   default     = false
+
+  validation {
+    condition     = !var.enable_execute_command
+    error_message = "enable_execute_command is not supported: ECS Exec needs a shell in the image, a writable root file system for its SSM agent, and a route to ssmmessages. Read the service's logs and /info instead."
+  }
 }
 
 variable "autoscaling" {

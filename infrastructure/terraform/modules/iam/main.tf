@@ -86,24 +86,6 @@ resource "aws_iam_role_policy" "task" {
   policy = var.task_role_policy_json
 }
 
-resource "aws_iam_role_policy" "task_exec" {
-  count = var.enable_execute_command ? 1 : 0
-
-  name = "ecs-exec"
-  role = aws_iam_role.task.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect = "Allow"
-      Action = [
-        "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
-        "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
-      ]
-      Resource = "*" # these actions have no resource-level form
-    }]
-  })
-}
-
 # CodeDeploy's own role for ECS blue/green: shift listeners, create and delete task sets.
 resource "aws_iam_role" "codedeploy" {
   count = var.codedeploy ? 1 : 0
@@ -228,18 +210,26 @@ resource "aws_iam_role_policy" "deploy" {
       ] : statement if var.deploy_settings_parameter_name != null],
       [for statement in [
         {
+          # Create a deployment, follow it, continue it once the replacement task set is
+          # verified behind the test listener (the group's ready wait), or stop it.
           Sid    = "DeployThroughThisDeploymentGroup"
           Effect = "Allow"
           Action = [
-            "codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup",
-            "codedeploy:StopDeployment",
+            "codedeploy:ContinueDeployment", "codedeploy:CreateDeployment", "codedeploy:GetDeployment",
+            "codedeploy:GetDeploymentGroup", "codedeploy:StopDeployment",
           ]
           Resource = local.codedeploy_dg_arn
         },
         {
-          Sid      = "RegisterRevisionsOfThisApplication"
-          Effect   = "Allow"
-          Action   = "codedeploy:RegisterApplicationRevision"
+          # CreateDeployment needs GetApplicationRevision or RegisterApplicationRevision on
+          # the application (CodeDeploy permissions reference), and AWS's policy for a
+          # service that creates deployments (CodePipeline's CodeDeploy action) adds
+          # GetApplication: all three, on this application only.
+          Sid    = "RegisterRevisionsOfThisApplication"
+          Effect = "Allow"
+          Action = [
+            "codedeploy:GetApplication", "codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision",
+          ]
           Resource = local.codedeploy_app_arn
         },
         {

@@ -1,6 +1,9 @@
+# Whoever uses the execution role (the task definition) waits for its permissions: a task
+# started before them could not pull its image.
 output "execution_role_arn" {
-  description = "ARN of the ECS task execution role."
+  description = "ARN of the ECS task execution role (known once its policy is attached)."
   value       = aws_iam_role.execution.arn
+  depends_on  = [aws_iam_role_policy.execution]
 }
 
 output "execution_role_name" {
@@ -18,9 +21,12 @@ output "task_role_name" {
   value       = aws_iam_role.task.name
 }
 
+# The deployment group waits for its role's policy: CodeDeploy checks the role's
+# permissions when the group is created.
 output "codedeploy_role_arn" {
-  description = "ARN of the CodeDeploy service role; null without codedeploy."
+  description = "ARN of the CodeDeploy service role (known once its policy is attached); null without codedeploy."
   value       = var.codedeploy ? aws_iam_role.codedeploy[0].arn : null
+  depends_on  = [aws_iam_role_policy_attachment.codedeploy]
 }
 
 output "deploy_role_arn" {

@@ -54,12 +54,6 @@ variable "task_role_policy_json" {
   }
 }
 
-variable "enable_execute_command" {
-  description = "Grant the task role the SSM channels ECS Exec needs (only when the service enables ECS Exec)."
-  type        = bool
-  default     = false
-}
-
 variable "codedeploy" {
   description = "Create the CodeDeploy service role and let the deploy role drive this service's CodeDeploy application."
   type        = bool

@@ -17,6 +17,7 @@ variable "budget" {
     container_health_check_timeout_s      = number
     container_health_check_retries        = number
     container_health_check_start_period_s = number
+    codedeploy_ready_wait_minutes         = number
   })
 
   # Each value on its own: what AWS accepts, and whole numbers.
@@ -60,6 +61,10 @@ variable "budget" {
   validation {
     condition     = var.budget.container_health_check_start_period_s <= 300
     error_message = "container_health_check_start_period_s must be at most 300 (ECS limit)."
+  }
+  validation {
+    condition     = var.budget.codedeploy_ready_wait_minutes >= 1 && var.budget.codedeploy_ready_wait_minutes <= 2880
+    error_message = "codedeploy_ready_wait_minutes must be between 1 and 2880 (CodeDeploy's limit for the wait before traffic shifts)."
   }
 
   # The rules between values: the reason this is one object.

@@ -1,5 +1,19 @@
+# Zones this account can use without opting in: a Local Zone or an opt-in Region's zone
+# can be "available" and still refuse subnets (and lacks Fargate and ALB support).
 data "aws_availability_zones" "available" {
   state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.names) >= var.az_count
+      error_message = "The region offers ${length(self.names)} availability zones that need no opt-in; az_count is ${var.az_count}."
+    }
+  }
 }
 
 data "aws_region" "current" {}
@@ -123,11 +137,15 @@ resource "aws_route_table_association" "private" {
 resource "aws_security_group" "endpoints" {
   count = local.use_endpoints ? 1 : 0
 
-  name        = "${var.name}-endpoints"
+  name_prefix = "${var.name}-endpoints-"
   description = "HTTPS from inside the VPC to the interface endpoints"
   vpc_id      = aws_vpc.this.id
 
   tags = merge(var.tags, { Name = "${var.name}-endpoints" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {

@@ -108,3 +108,10 @@ mock_resource "aws_s3_bucket" {
     arn = "arn:aws:s3:::hello-service-tfstate-123456789012"
   }
 }
+
+mock_resource "aws_kms_key" {
+  defaults = {
+    arn    = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+    key_id = "00000000-0000-0000-0000-000000000000"
+  }
+}
