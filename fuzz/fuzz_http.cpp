@@ -95,11 +95,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t chunk = 1 + data[0] % 64;
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
 
-  http::Protocol protocol(*fixture.worker, "fuzz");
+  const auto now = http::Clock::now();
+  http::Protocol protocol(*fixture.worker, "fuzz", now);
   std::string pending;
   std::string out;
   std::size_t offset = 0;
-  const auto now = http::Clock::now();
   int idle_rounds = 0;
   while (offset < input.size() || !pending.empty()) {
     if (offset < input.size()) {
@@ -129,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   out.clear();
-  protocol.timeout(out, now);
+  protocol.timeout(pending, out, now);
   check_responses(out);
   return 0;
 }

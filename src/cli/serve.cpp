@@ -57,6 +57,7 @@ void log_started(observability::Logger& log, const platform::Config& c, const ap
                          {"max_connections", c.limits.max_connections},
                          {"max_requests_per_connection", c.limits.max_requests_per_connection},
                          {"header_timeout_s", seconds(c.limits.header_timeout)},
+                         {"body_timeout_s", seconds(c.limits.body_timeout)},
                          {"idle_timeout_s", seconds(c.limits.idle_timeout)},
                          {"drain_delay_s", seconds(c.drain_delay)},
                          {"shutdown_timeout_s", seconds(c.shutdown_timeout)},

@@ -29,7 +29,7 @@ Session::Session(asio::ip::tcp::socket socket, Worker& worker, std::string peer)
     : socket_(std::move(socket)),
       worker_(worker),
       peer_(std::move(peer)),
-      protocol_(worker.context(), peer_),
+      protocol_(worker.context(), peer_, Clock::now()),
       in_(new char[kInitialInput]),
       in_capacity_(kInitialInput) {
   worker_.add(*this);
@@ -56,16 +56,7 @@ bool Session::idle() const noexcept { return state_ == State::kReading && in_siz
 
 void Session::await_request(Clock::time_point now) {
   state_ = State::kReading;
-  const Limits& limits = worker_.limits();
-  if (!protocol_.mid_request()) {
-    header_deadline_set_ = false;
-    deadline_ = now + limits.idle_timeout;
-  } else if (protocol_.in_body()) {
-    deadline_ = now + limits.header_timeout;  // progress-based while a body arrives
-  } else if (!header_deadline_set_) {
-    header_deadline_set_ = true;  // the whole header block within one timeout
-    deadline_ = now + limits.header_timeout;
-  }
+  deadline_ = protocol_.read_deadline(now);
   read();
 }
 
@@ -76,9 +67,16 @@ void Session::read() {
   if (in_size_ == in_capacity_) {
     const std::size_t ceiling = worker_.limits().max_header_bytes + kInitialInput;
     if (in_capacity_ >= ceiling) {
-      // The parser consumed nothing from a full buffer: cannot happen with the header
-      // limit below the ceiling, but never spin on it.
-      close_now();
+      // The parser took nothing from a full buffer. It refuses any run of bytes it cannot
+      // consume (a header block, a chunk line, a trailer section) once that run is longer
+      // than the header limit, which is below the ceiling; if that ever failed, the client
+      // still gets an answer, a log line and a metric instead of a silent close.
+      out_.clear();
+      protocol_.overflow(std::string_view(in_.get(), in_size_), out_);
+      answered_in_write_ = protocol_.take_answered();
+      state_ = State::kWriting;
+      deadline_ = Clock::now() + kLingerTimeout;
+      write();
       return;
     }
     const std::size_t grown = std::min(in_capacity_ * 2, ceiling);
@@ -169,8 +167,9 @@ void Session::on_write(const boost::system::error_code& ec, std::size_t) {
     process(now);
     return;
   }
-  if (worker_.context().closing) {
-    // Draining: the response just written was the connection's last.
+  if (worker_.context().closing && !protocol_.mid_request()) {
+    // Draining: the response just written was the connection's last (a "100 Continue"
+    // is not: its request is still to be answered).
     finish(now);
     return;
   }
@@ -192,7 +191,7 @@ void Session::check_deadline(Clock::time_point now) {
   }
   if (state_ == State::kReading && protocol_.mid_request()) {
     out_.clear();
-    protocol_.timeout(out_, now);
+    protocol_.timeout(std::string_view(in_.get(), in_size_), out_, now);
     answered_in_write_ = protocol_.take_answered();
     state_ = State::kWriting;
     deadline_ = now + kLingerTimeout;

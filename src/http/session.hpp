@@ -55,7 +55,6 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string out_;
   std::size_t answered_in_write_ = 0;
   Clock::time_point deadline_{};
-  bool header_deadline_set_ = false;
   bool read_pending_ = false;
   State state_ = State::kReading;
 };

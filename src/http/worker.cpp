@@ -14,7 +14,7 @@ namespace {
 // Deadlines are checked a few times per shortest timeout: a 10 s header timeout fires
 // between 10 and 11 s, and an idle process with no connections never wakes up.
 std::chrono::milliseconds sweep_interval_for(const Limits& limits) {
-  const auto shortest = std::min(limits.header_timeout, limits.idle_timeout);
+  const auto shortest = std::min({limits.header_timeout, limits.body_timeout, limits.idle_timeout});
   return std::clamp(shortest / 8, std::chrono::milliseconds{10}, std::chrono::milliseconds{1000});
 }
 

@@ -34,6 +34,7 @@ TEST(ConfigErrorTest, EveryValidatedVariableStopsStartUp) {
                                                                                     {"MAX_BODY_BYTES", "x"},
                                                                                     {"MAX_CONNECTIONS", "0"},
                                                                                     {"HEADER_TIMEOUT_S", "0"},
+                                                                                    {"BODY_TIMEOUT_S", "0.01"},
                                                                                     {"IDLE_TIMEOUT_S", "never"},
                                                                                     {"DRAIN_DELAY_S", "-1"},
                                                                                     {"SHUTDOWN_TIMEOUT_S", "1"},
