@@ -249,6 +249,18 @@ Result<Config> load_config(const Environment& env, std::size_t cpus) {
   return c;
 }
 
+std::optional<std::string> local_address_for(std::string_view host) {
+  boost::system::error_code ec;
+  const boost::asio::ip::address address = boost::asio::ip::make_address(host, ec);
+  if (ec) {
+    return std::nullopt;
+  }
+  if (!address.is_unspecified()) {
+    return std::string(host);
+  }
+  return address.is_v6() ? "::1" : "127.0.0.1";
+}
+
 std::vector<std::string> config_warnings(const Config& c) {
   std::vector<std::string> out;
   if (c.limits.idle_timeout <= std::chrono::seconds{60}) {

@@ -80,7 +80,11 @@ Result<HttpAnswer> http_get(const Url& url, std::chrono::milliseconds timeout) {
   beast::tcp_stream stream(io);
   beast::flat_buffer buffer;
   bhttp::request<bhttp::empty_body> request{bhttp::verb::get, url.target, 11};
-  request.set(bhttp::field::host, url.host);
+  // RFC 9112 3.2: the authority of the URL, an IPv6 literal in brackets, the port when
+  // it is not the default.
+  const bool ipv6 = url.host.find(':') != std::string::npos;
+  request.set(bhttp::field::host,
+              (ipv6 ? "[" + url.host + "]" : url.host) + (url.port == "80" ? std::string() : ":" + url.port));
   request.set(bhttp::field::user_agent, "hello-service-check");
   request.set(bhttp::field::connection, "close");
   bhttp::response_parser<bhttp::string_body> parser;

@@ -163,5 +163,39 @@ TEST(VerifyTest, UsageErrors) {
   EXPECT_EQ(run_binary({"verify", "--url", "http://127.0.0.1:9", "--consecutive", "0"}).exit_code, 2);
 }
 
+TEST(HealthcheckTest, ProbesTheAddressTheServiceListensOn) {
+  // A service told to listen on one loopback address is not reachable on 127.0.0.1.
+  ServerProcess server({{"HOST", "127.0.0.2"}, {"EMF_INTERVAL_S", "0"}});
+  const std::string port = std::to_string(server.port());
+  const RunResult r = run_binary({"healthcheck"}, {{"HOST", "127.0.0.2"}, {"PORT", port}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("http://127.0.0.2:" + port + "/health"), std::string::npos) << r.out;
+  // --host still wins over HOST.
+  EXPECT_EQ(
+      run_binary({"healthcheck", "--host", "127.0.0.1", "--timeout-ms", "500"}, {{"HOST", "127.0.0.2"}, {"PORT", port}})
+          .exit_code,
+      1);
+}
+
+TEST(HealthcheckTest, AWildcardHostIsProbedOnLoopbackOfItsFamily) {
+  ServerProcess v6({{"HOST", "::"}, {"EMF_INTERVAL_S", "0"}});
+  const std::string port6 = std::to_string(v6.port());
+  RunResult r = run_binary({"healthcheck"}, {{"HOST", "::"}, {"PORT", port6}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("http://[::1]:" + port6 + "/health"), std::string::npos) << r.out;
+
+  ServerProcess v4({{"HOST", "0.0.0.0"}, {"EMF_INTERVAL_S", "0"}});
+  const std::string port4 = std::to_string(v4.port());
+  r = run_binary({"healthcheck"}, {{"HOST", "0.0.0.0"}, {"PORT", port4}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("http://127.0.0.1:" + port4 + "/health"), std::string::npos) << r.out;
+}
+
+TEST(HealthcheckTest, ABadHostIsAUsageError) {
+  const RunResult r = run_binary({"healthcheck"}, {{"HOST", "nowhere"}, {"PORT", "5000"}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("HOST"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace hello::testing
