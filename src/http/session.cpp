@@ -45,10 +45,13 @@ Session::~Session() {
 void Session::start() {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  if (worker_.context().closing) {
-    close_now();
+  if (worker_.stopped()) {
+    close_now();  // the worker is shutting down for good: nothing will run this session
     return;
   }
+  // Accepted before the listener closed, even if the drain has begun since: its client
+  // has a request on the way. It is served (with Connection: close) within the header
+  // timeout from now, not reset.
   await_request(Clock::now());
 }
 
@@ -202,7 +205,9 @@ void Session::check_deadline(Clock::time_point now) {
 }
 
 void Session::drain() {
-  if (idle()) {
+  // An idle kept-alive connection closes now. A new connection that has sent nothing yet
+  // does not: its first request is on the way (the header timeout bounds the wait).
+  if (idle() && !protocol_.fresh()) {
     close_now();
   }
   // Otherwise the worker's closing flag makes the response in progress the last one.

@@ -25,7 +25,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void start();
   // Called by the worker's sweep.
   void check_deadline(Clock::time_point now);
-  // The server stopped accepting: close if idle, else end after the current response.
+  // The server stopped accepting: close if idle between requests, else end after the
+  // current (or first) response.
   void drain();
   void close_now();
 

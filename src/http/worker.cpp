@@ -71,6 +71,7 @@ void Worker::join() {
   // Close what is left and run the aborted handlers, so every session is destroyed
   // (and counted out) while the worker still exists; a connection handed over but not
   // yet started closes at once.
+  stopped_ = true;
   context_.closing = true;
   close_all();
   io_.restart();
