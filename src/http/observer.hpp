@@ -27,17 +27,22 @@ struct Exchange {
 // Where logs and metrics hook into connections. The HTTP layer knows nothing of what
 // they do with it. Calls come from worker threads: `worker` identifies the caller, so
 // an implementation can keep one shard per worker and never contend.
+//
+// Every hook is noexcept: it runs after a response is written into the output, so an
+// exception from it could only end in a second response or a lost connection. An
+// implementation that can fail (a log line that cannot be allocated) counts the
+// failure and returns.
 class Observer {
  public:
   virtual ~Observer() = default;
   // A complete request (or a refused one) is about to be answered.
-  virtual void on_request_started(std::size_t worker) = 0;
-  virtual void on_exchange(std::size_t worker, const Exchange& exchange) = 0;
-  virtual void on_responses_written(std::size_t worker, std::size_t count) = 0;
-  virtual void on_connection_opened(std::size_t worker) = 0;
-  virtual void on_connection_closed(std::size_t worker) = 0;
+  virtual void on_request_started(std::size_t worker) noexcept = 0;
+  virtual void on_exchange(std::size_t worker, const Exchange& exchange) noexcept = 0;
+  virtual void on_responses_written(std::size_t worker, std::size_t count) noexcept = 0;
+  virtual void on_connection_opened(std::size_t worker) noexcept = 0;
+  virtual void on_connection_closed(std::size_t worker) noexcept = 0;
   // Refused at accept because MAX_CONNECTIONS were open.
-  virtual void on_connection_rejected(std::size_t worker) = 0;
+  virtual void on_connection_rejected(std::size_t worker) noexcept = 0;
 };
 
 }  // namespace hello::http

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/protocol.hpp"
@@ -11,22 +12,31 @@ namespace {
 
 const std::string kBigHeaderForHead = "X-Big: " + std::string(2000, 'a') + "\r\n";
 
+// The hooks run after a response is in the output: none may throw into the response path
+// (an exception there once wrote a second response, 200 then 500).
+static_assert(noexcept(std::declval<Observer&>().on_request_started(0)));
+static_assert(noexcept(std::declval<Observer&>().on_exchange(0, std::declval<const Exchange&>())));
+static_assert(noexcept(std::declval<Observer&>().on_responses_written(0, 1)));
+static_assert(noexcept(std::declval<Observer&>().on_connection_opened(0)));
+static_assert(noexcept(std::declval<Observer&>().on_connection_closed(0)));
+static_assert(noexcept(std::declval<Observer&>().on_connection_rejected(0)));
+
 struct RecordingObserver : Observer {
   std::vector<Exchange> exchanges;
   std::vector<std::string> paths, ids, clients, errors;
   int started = 0;
-  void on_request_started(std::size_t) override { ++started; }
-  void on_exchange(std::size_t, const Exchange& e) override {
+  void on_request_started(std::size_t) noexcept override { ++started; }
+  void on_exchange(std::size_t, const Exchange& e) noexcept override {
     exchanges.push_back(e);
     paths.emplace_back(e.path);
     ids.emplace_back(e.request_id);
     clients.emplace_back(e.client);
     errors.emplace_back(e.error);
   }
-  void on_responses_written(std::size_t, std::size_t) override {}
-  void on_connection_opened(std::size_t) override {}
-  void on_connection_closed(std::size_t) override {}
-  void on_connection_rejected(std::size_t) override {}
+  void on_responses_written(std::size_t, std::size_t) noexcept override {}
+  void on_connection_opened(std::size_t) noexcept override {}
+  void on_connection_closed(std::size_t) noexcept override {}
+  void on_connection_rejected(std::size_t) noexcept override {}
 };
 
 class ProtocolTest : public ::testing::Test {
@@ -217,6 +227,9 @@ TEST_F(ProtocolTest, HandlerExceptionIs500AndClose) {
   Protocol p(worker, "peer", Clock::now());
   const std::string out = feed(p, "GET /throw HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(out.rfind("HTTP/1.1 500 Internal Server Error", 0), 0U);
+  EXPECT_EQ(count(out, "HTTP/1.1 "), 1) << "one request, one response";
+  ASSERT_EQ(observer.exchanges.size(), 1U);
+  EXPECT_EQ(observer.exchanges.back().status, 500);
   EXPECT_NE(out.find("Connection: close"), std::string::npos);
   EXPECT_TRUE(p.closing());
 }
