@@ -213,7 +213,7 @@ void Session::drain() {
   // Otherwise the worker's closing flag makes the response in progress the last one.
 }
 
-void Session::close_now() {
+void Session::close_now() noexcept {
   if (state_ == State::kClosed) {
     return;
   }

@@ -28,7 +28,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The server stopped accepting: close if idle between requests, else end after the
   // current (or first) response.
   void drain();
-  void close_now();
+  void close_now() noexcept;
 
   // The worker's intrusive list.
   Session* prev = nullptr;

@@ -48,8 +48,9 @@ class Worker {
 
  private:
   void arm_sweep();
-  void sweep();
+  void sweep() noexcept;
   void run();
+  void warn(std::string_view what, std::string_view detail) noexcept;
 
   const Limits& limits_;
   std::atomic<std::size_t>& open_;
