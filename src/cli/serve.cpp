@@ -1,5 +1,5 @@
 #include <cstdio>
-#include <thread>
+#include <optional>
 
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
@@ -153,24 +153,24 @@ int serve(const platform::Environment& env) {
     log.warn(warning);
   }
 
-  std::thread metadata_fetch;
+  std::optional<platform::TaskMetadataFetch> metadata_fetch;
   if (!config.ecs_metadata_uri.empty()) {
-    metadata_fetch = std::thread([&] {
-      auto fetched = platform::fetch_task_metadata(config.ecs_metadata_uri, kMetadataTimeout);
-      if (fetched) {
-        const platform::TaskMetadata& m = fetched.value();
-        log.info("ECS task metadata", {{"task_arn", m.task_arn},
-                                       {"cluster", m.cluster},
-                                       {"family", m.family},
-                                       {"revision", m.revision},
-                                       {"availability_zone", m.availability_zone},
-                                       {"launch_type", m.launch_type},
-                                       {"image_digest", m.image_digest}});
-        state.ecs.set(std::move(fetched).value());
-      } else {
-        log.warn("ECS task metadata unavailable; /info goes without it", {{"error", fetched.error()}});
-      }
-    });
+    metadata_fetch.emplace(
+        config.ecs_metadata_uri, kMetadataTimeout, [&log, &state](platform::Result<platform::TaskMetadata> fetched) {
+          if (!fetched) {
+            log.warn("ECS task metadata unavailable; /info goes without it", {{"error", fetched.error()}});
+            return;
+          }
+          const platform::TaskMetadata& m = fetched.value();
+          log.info("ECS task metadata", {{"task_arn", m.task_arn},
+                                         {"cluster", m.cluster},
+                                         {"family", m.family},
+                                         {"revision", m.revision},
+                                         {"availability_zone", m.availability_zone},
+                                         {"launch_type", m.launch_type},
+                                         {"image_digest", m.image_digest}});
+          state.ecs.set(std::move(fetched).value());
+        });
   }
 
   observability::EmfReporter emf(metrics, sink, config.app_env);
@@ -186,9 +186,7 @@ int serve(const platform::Environment& env) {
   if (config.emf_interval.count() > 0) {
     emf.report(std::chrono::system_clock::now());  // the last, partial interval
   }
-  if (metadata_fetch.joinable()) {
-    metadata_fetch.join();
-  }
+  metadata_fetch.reset();  // joins the fetch if it still runs, before the last line
   const bool clean = shutdown.outcome() == platform::ShutdownSequence::Outcome::kClean;
   log.info("stopped", {{"clean", clean}});
   sink.flush();
