@@ -197,5 +197,41 @@ TEST(HealthcheckTest, ABadHostIsAUsageError) {
   EXPECT_NE(r.err.find("HOST"), std::string::npos) << r.err;
 }
 
+TEST(VerifyTest, AHungNameLookupIsBoundedByTheDeadline) {
+  // A network and mount namespace of its own, whose resolver asks a DNS server on its
+  // loopback that never answers (and would keep getaddrinfo waiting for 20 s).
+  const std::string script = R"sh(
+    ip link set lo up || exit 90
+    python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+time.sleep(60)' &
+    dns=$!
+    dir=$(mktemp -d)
+    printf 'nameserver 127.0.0.1\noptions timeout:20 attempts:1\n' > "$dir/resolv.conf"
+    mount --bind "$dir/resolv.conf" /etc/resolv.conf || { kill $dns; exit 90; }
+    sleep 0.3
+    start=$(date +%s%N)
+    rc=0
+    "$1" verify --url http://hung.dns.invalid:8080 --deadline-s 1 --interval-ms 100 || rc=$?
+    echo "took_ms=$(( ($(date +%s%N) - start) / 1000000 ))" >&2
+    kill $dns
+    rm -rf "$dir"
+    exit $rc)sh";
+  const RunResult r = run_program("unshare", {"--mount", "--net", "--", "sh", "-c", script, "sh", HELLO_SERVICE_BINARY},
+                                  {}, seconds{60});
+  if (r.exit_code == 90 || r.err.find("unshare:") != std::string::npos) {
+    GTEST_SKIP() << "cannot make a network namespace with a resolver of its own here (needs root, unshare, ip): "
+                 << r.err;
+  }
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("verify: FAIL"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cannot resolve hung.dns.invalid within"), std::string::npos) << r.out;
+  const std::size_t at = r.err.find("took_ms=");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const long took_ms = std::stol(r.err.substr(at + 8));
+  EXPECT_LT(took_ms, 3000) << "the 1 s deadline waited for the DNS query";
+}
+
 }  // namespace
 }  // namespace hello::testing

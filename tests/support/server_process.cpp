@@ -24,8 +24,9 @@ struct Spawned {
   int err;
 };
 
-Spawned spawn(const std::vector<std::string>& args, const Env& env) {
-  std::vector<std::string> argv_text{HELLO_SERVICE_BINARY};
+// Starts `program` (a path, or a name looked up in PATH) with `args`.
+Spawned spawn(const std::string& program, const std::vector<std::string>& args, const Env& env) {
+  std::vector<std::string> argv_text{program};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<std::string> env_text;
   if (const char* path = std::getenv("PATH")) {
@@ -61,7 +62,7 @@ Spawned spawn(const std::vector<std::string>& args, const Env& env) {
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(out[1]);
   ::close(err[1]);
@@ -93,7 +94,7 @@ ServerProcess::ServerProcess(Env env, std::vector<std::string> args, bool wait_l
   if (!has_port) {
     env.emplace_back("PORT", "0");
   }
-  const Spawned s = spawn(args, env);
+  const Spawned s = spawn(HELLO_SERVICE_BINARY, args, env);
   pid_ = s.pid;
   out_reader_ = std::thread([this, fd = s.out] { reader(fd, true); });
   err_reader_ = std::thread([this, fd = s.err] { reader(fd, false); });
@@ -208,7 +209,12 @@ std::string ServerProcess::stderr_text() const {
 }
 
 RunResult run_binary(const std::vector<std::string>& args, const Env& env, std::chrono::milliseconds timeout) {
-  const Spawned s = spawn(args, env);
+  return run_program(HELLO_SERVICE_BINARY, args, env, timeout);
+}
+
+RunResult run_program(const std::string& program, const std::vector<std::string>& args, const Env& env,
+                      std::chrono::milliseconds timeout) {
+  const Spawned s = spawn(program, args, env);
   RunResult result;
   std::thread out([&] {
     char b[4096];

@@ -65,6 +65,9 @@ struct RunResult {
 };
 RunResult run_binary(const std::vector<std::string>& args, const Env& env = {},
                      std::chrono::milliseconds timeout = std::chrono::seconds{30});
+// Runs another program (a path, or a name looked up in PATH) to completion.
+RunResult run_program(const std::string& program, const std::vector<std::string>& args, const Env& env = {},
+                      std::chrono::milliseconds timeout = std::chrono::seconds{30});
 
 // A JSON field of a log line, crudely: the text of "key":<value> (strings unquoted).
 std::optional<std::string> json_field(const std::string& line, const std::string& key);
