@@ -43,6 +43,9 @@ class Observer {
   virtual void on_connection_closed(std::size_t worker) noexcept = 0;
   // Refused at accept because MAX_CONNECTIONS were open.
   virtual void on_connection_rejected(std::size_t worker) noexcept = 0;
+  // The memory a connection holds in buffers changed from `before` to `after` bytes
+  // (0 to its first size when it opens, back to 0 when it closes).
+  virtual void on_buffers_resized(std::size_t worker, std::size_t before, std::size_t after) noexcept = 0;
 };
 
 }  // namespace hello::http

@@ -83,6 +83,16 @@ class Protocol {
   bool fresh() const noexcept { return requests_ == 0 && !parser_; }
   // Part of a request has arrived (a timeout is answered with 408).
   bool mid_request() const noexcept { return parser_.has_value(); }
+  // The field storage kept between requests at most (a few hundred bytes is usual).
+  static constexpr std::size_t kRetainedArena = 2048;
+  // Bytes held for the fields of the request being parsed.
+  std::size_t arena_capacity() const noexcept { return arena_.capacity(); }
+  // Between requests: returns field storage a large header made grow.
+  void release_burst() {
+    if (!parser_ && arena_.capacity() > kRetainedArena) {
+      std::string().swap(arena_);
+    }
+  }
   // Responses appended to output since the last call (for the in-flight gauge).
   std::size_t take_answered() noexcept {
     const std::size_t n = answered_;

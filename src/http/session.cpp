@@ -16,8 +16,9 @@ namespace asio = boost::asio;
 namespace {
 
 // Read buffer: small to start (most requests are a few hundred bytes), grown up to the
-// header limit plus room for the parser to see that the limit was passed.
-constexpr std::size_t kInitialInput = 4096;
+// header limit plus room for the parser to see that the limit was passed, and back to
+// this size once the connection is idle again.
+constexpr std::size_t kInitialInput = Session::kRetainedInput;
 // After the last response of a connection, unread input is drained this long before the
 // socket closes: closing with unread data would send a reset that can destroy the
 // response still in flight (the client would see a reset instead of our 413 or 400).
@@ -34,10 +35,12 @@ Session::Session(asio::ip::tcp::socket socket, Worker& worker, std::string peer)
       in_capacity_(kInitialInput) {
   worker_.add(*this);
   worker_.observer().on_connection_opened(worker_.context().index);
+  account_buffers();
 }
 
 Session::~Session() {
   worker_.remove(*this);
+  worker_.observer().on_buffers_resized(worker_.context().index, buffer_bytes_, 0);
   worker_.observer().on_connection_closed(worker_.context().index);
   worker_.open_connections().fetch_sub(1, std::memory_order_relaxed);
 }
@@ -55,12 +58,39 @@ void Session::start() {
   await_request(Clock::now());
 }
 
+void Session::account_buffers() noexcept {
+  const std::size_t held = in_capacity_ + out_.capacity() + protocol_.arena_capacity();
+  if (held != buffer_bytes_) {
+    worker_.observer().on_buffers_resized(worker_.context().index, buffer_bytes_, held);
+    buffer_bytes_ = held;
+  }
+}
+
 bool Session::idle() const noexcept { return state_ == State::kReading && in_size_ == 0 && !protocol_.mid_request(); }
 
 void Session::await_request(Clock::time_point now) {
   state_ = State::kReading;
   deadline_ = protocol_.read_deadline(now);
+  if (in_size_ == 0 && !protocol_.mid_request()) {
+    release_burst();
+  }
   read();
+}
+
+void Session::release_burst() {
+  // Between requests, nothing is in the buffers: what a burst (a large header, a
+  // pipelined batch) made them grow to goes back, so that one burst does not cost its
+  // memory for the connection's lifetime. An ordinary request never grows them, so
+  // this allocates nothing on the usual path.
+  if (in_capacity_ > kRetainedInput) {
+    in_ = std::make_unique_for_overwrite<char[]>(kRetainedInput);
+    in_capacity_ = kRetainedInput;
+  }
+  if (out_.capacity() > kRetainedOutput) {
+    std::string().swap(out_);
+  }
+  protocol_.release_burst();
+  account_buffers();
 }
 
 void Session::read() {
@@ -87,6 +117,7 @@ void Session::read() {
     std::memcpy(bigger.get(), in_.get(), in_size_);
     in_ = std::move(bigger);
     in_capacity_ = grown;
+    account_buffers();
   }
   read_pending_ = true;
   socket_.async_read_some(asio::buffer(in_.get() + in_size_, in_capacity_ - in_size_),
@@ -125,6 +156,7 @@ void Session::process(Clock::time_point now) {
     std::memmove(in_.get(), in_.get() + consumed, in_size_);
   }
   answered_in_write_ = protocol_.take_answered();
+  account_buffers();
   if (!out_.empty()) {
     state_ = State::kWriting;
     // A client that stops reading its responses is cut off like an idle one.

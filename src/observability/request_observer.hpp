@@ -25,6 +25,9 @@ class RequestObserver final : public http::Observer {
   void on_connection_opened(std::size_t worker) noexcept override { metrics_.connection_opened(worker); }
   void on_connection_closed(std::size_t worker) noexcept override { metrics_.connection_closed(worker); }
   void on_connection_rejected(std::size_t worker) noexcept override { metrics_.connection_rejected(worker); }
+  void on_buffers_resized(std::size_t worker, std::size_t before, std::size_t after) noexcept override {
+    metrics_.buffers_resized(worker, before, after);
+  }
 
  private:
   Metrics& metrics_;

@@ -20,6 +20,7 @@ static_assert(noexcept(std::declval<Observer&>().on_responses_written(0, 1)));
 static_assert(noexcept(std::declval<Observer&>().on_connection_opened(0)));
 static_assert(noexcept(std::declval<Observer&>().on_connection_closed(0)));
 static_assert(noexcept(std::declval<Observer&>().on_connection_rejected(0)));
+static_assert(noexcept(std::declval<Observer&>().on_buffers_resized(0, 1, 2)));
 
 struct RecordingObserver : Observer {
   std::vector<Exchange> exchanges;
@@ -37,6 +38,7 @@ struct RecordingObserver : Observer {
   void on_connection_opened(std::size_t) noexcept override {}
   void on_connection_closed(std::size_t) noexcept override {}
   void on_connection_rejected(std::size_t) noexcept override {}
+  void on_buffers_resized(std::size_t, std::size_t, std::size_t) noexcept override {}
 };
 
 class ProtocolTest : public ::testing::Test {

@@ -62,6 +62,7 @@ struct QuietObserver : Observer {
   void on_connection_opened(std::size_t) noexcept override {}
   void on_connection_closed(std::size_t) noexcept override {}
   void on_connection_rejected(std::size_t) noexcept override {}
+  void on_buffers_resized(std::size_t, std::size_t, std::size_t) noexcept override {}
 };
 
 struct Received {
