@@ -8,13 +8,14 @@
 #include "app/service.hpp"
 #include "cli/cli.hpp"
 #include "http/server.hpp"
+#include "http/session.hpp"
 #include "observability/access_log.hpp"
 #include "observability/emf.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
 #include "observability/request_observer.hpp"
+#include "platform/cgroup_limits.hpp"
 #include "platform/config.hpp"
-#include "platform/cpu_quota.hpp"
 #include "platform/ecs_metadata.hpp"
 #include "platform/process_limits.hpp"
 #include "platform/shutdown.hpp"
@@ -39,7 +40,7 @@ std::vector<std::pair<std::string, std::string>> build_labels(const app::BuildIn
 }
 
 void log_started(observability::Logger& log, const platform::Config& c, const app::BuildInfo& b, std::uint16_t port,
-                 std::uint64_t open_files) {
+                 std::uint64_t open_files, std::uint64_t memory_limit, std::size_t max_connections) {
   log.info("listening", {{"host", c.host},
                          {"port", static_cast<std::uint64_t>(port)},
                          {"version", b.version},
@@ -54,7 +55,7 @@ void log_started(observability::Logger& log, const platform::Config& c, const ap
                          {"max_header_bytes", c.limits.max_header_bytes},
                          {"max_target_bytes", c.limits.max_target_bytes},
                          {"max_body_bytes", c.limits.max_body_bytes},
-                         {"max_connections", c.limits.max_connections},
+                         {"max_connections", max_connections},
                          {"max_requests_per_connection", c.limits.max_requests_per_connection},
                          {"header_timeout_s", seconds(c.limits.header_timeout)},
                          {"body_timeout_s", seconds(c.limits.body_timeout)},
@@ -63,6 +64,7 @@ void log_started(observability::Logger& log, const platform::Config& c, const ap
                          {"shutdown_timeout_s", seconds(c.shutdown_timeout)},
                          {"emf_interval_s", seconds(c.emf_interval)},
                          {"open_files_limit", open_files},
+                         {"memory_limit_bytes", memory_limit},
                          {"fault", b.fault}});
 }
 
@@ -100,6 +102,13 @@ int serve(const platform::Environment& env) {
   }
   const platform::Config config = std::move(loaded).value();
   const std::uint64_t open_files = platform::raise_open_file_limit();
+  const std::uint64_t memory_limit = platform::memory_limit();
+  // MAX_CONNECTIONS as the process can hold them: past the open-file limit accept fails
+  // and clients wait in the backlog; past the memory limit the task is killed with every
+  // connection it holds. Lowered, with a warning, rather than either.
+  const platform::ConnectionFit fit =
+      platform::fit_connections(config.limits.max_connections, open_files, platform::files_kept(config.workers),
+                                memory_limit, http::Session::kMemoryPerConnection);
 
   observability::LogSink sink(STDOUT_FILENO);
   observability::Logger log(sink, config.log_level, config.log_format);
@@ -127,6 +136,7 @@ int serve(const platform::Environment& env) {
   options.port = config.port;
   options.workers = config.workers;
   options.limits = config.limits;
+  options.limits.max_connections = fit.max_connections;
   options.on_warning = [&log](std::string_view message) { log.warn(message); };
   http::Server server(options, router, observer);
 
@@ -148,8 +158,11 @@ int serve(const platform::Environment& env) {
     return kExitFailure;
   }
   server.start();
-  log_started(log, config, state.build, server.port(), open_files);
+  log_started(log, config, state.build, server.port(), open_files, memory_limit, fit.max_connections);
   for (const std::string& warning : platform::config_warnings(config)) {
+    log.warn(warning);
+  }
+  for (const std::string& warning : fit.warnings) {
     log.warn(warning);
   }
 

@@ -18,11 +18,21 @@ namespace hello::http {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+// After a failed accept (out of file descriptors or memory), wait this long before the
+// next: the condition lasts, and retrying at once would spin.
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+// At most one warning per this interval while accepts keep failing.
+constexpr std::chrono::seconds kAcceptWarningInterval{10};
+}  // namespace
+
 // The acceptor lives on worker 0's io_context and is touched only on that thread.
 struct Server::Listener {
   explicit Listener(asio::io_context& io) : acceptor(io), retry(io) {}
   tcp::acceptor acceptor;
   asio::steady_timer retry;
+  std::chrono::steady_clock::time_point last_accept_warning{};
+  std::uint64_t accept_failures_unlogged = 0;  // since the last warning, that one included
 };
 
 Server::Server(ServerOptions options, const Router& router, Observer& observer)
@@ -89,29 +99,51 @@ void Server::accept() {
   Worker& target = next_worker();
   listener_->acceptor.async_accept(target.io(),
                                    [this, &target](const boost::system::error_code& ec, tcp::socket socket) {
-                                     if (!ec) {
-                                       // Served even if the listener closed after the kernel handed it over: its client
-                                       // was let in and has a request on the way.
-                                       admit(target, std::move(socket));
-                                     }
-                                     if (ec == asio::error::operation_aborted || !listener_->acceptor.is_open()) {
-                                       return;  // the listener was closed: the drain has begun
-                                     }
-                                     if (ec) {
-                                       // Out of file descriptors or memory: say so, then pause instead of spinning.
-                                       if (options_.on_warning) {
-                                         options_.on_warning("accept failed: " + ec.message());
-                                       }
-                                       listener_->retry.expires_after(std::chrono::milliseconds{100});
-                                       listener_->retry.async_wait([this](const boost::system::error_code& wait_ec) {
-                                         if (!wait_ec) {
-                                           accept();
-                                         }
-                                       });
-                                       return;
-                                     }
-                                     accept();
+                                     on_accept(target, ec, std::move(socket));
                                    });
+}
+
+void Server::on_accept(Worker& target, const boost::system::error_code& ec, tcp::socket socket) {
+  if (!ec) {
+    // Served even if the listener closed after the kernel handed it over: its client
+    // was let in and has a request on the way.
+    admit(target, std::move(socket));
+  }
+  if (ec == asio::error::operation_aborted || !listener_->acceptor.is_open()) {
+    return;  // the listener was closed: the drain has begun
+  }
+  if (!ec) {
+    accept();
+    return;
+  }
+  // Out of file descriptors or memory: say so, then pause instead of spinning.
+  warn_accept_failed(ec);
+  listener_->retry.expires_after(kAcceptRetry);
+  listener_->retry.async_wait([this](const boost::system::error_code& wait_ec) {
+    if (!wait_ec) {
+      accept();
+    }
+  });
+}
+
+void Server::warn_accept_failed(const boost::system::error_code& ec) {
+  // While the condition lasts, accept fails at every retry: one line per interval, with
+  // the count of failures since the last one, says as much without flooding the log.
+  const auto now = std::chrono::steady_clock::now();
+  Listener& l = *listener_;
+  if (l.accept_failures_unlogged > 0 && now - l.last_accept_warning < kAcceptWarningInterval) {
+    ++l.accept_failures_unlogged;
+    return;
+  }
+  if (options_.on_warning) {
+    std::string message = "accept failed: " + ec.message();
+    if (l.accept_failures_unlogged > 1) {
+      message += " (" + std::to_string(l.accept_failures_unlogged - 1) + " more failures since the last warning)";
+    }
+    options_.on_warning(message);
+  }
+  l.last_accept_warning = now;
+  l.accept_failures_unlogged = 1;
 }
 
 void Server::admit(Worker& target, tcp::socket socket) {

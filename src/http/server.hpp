@@ -61,6 +61,8 @@ class Server {
   // Hands an accepted connection to `target`, or closes it when MAX_CONNECTIONS are open.
   void admit(Worker& target, boost::asio::ip::tcp::socket socket);
   Worker& next_worker();
+  void on_accept(Worker& target, const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+  void warn_accept_failed(const boost::system::error_code& ec);
 
   ServerOptions options_;
   const Router& router_;

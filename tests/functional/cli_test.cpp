@@ -202,15 +202,17 @@ TEST(VerifyTest, AHungNameLookupIsBoundedByTheDeadline) {
   // loopback that never answers (and would keep getaddrinfo waiting for 20 s).
   const std::string script = R"sh(
     ip link set lo up || exit 90
-    python3 -c 'import socket, time
+    dir=$(mktemp -d)
+    python3 -c 'import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 53))
-time.sleep(60)' &
+print("ready", flush=True)
+time.sleep(60)' > "$dir/ready" &
     dns=$!
-    dir=$(mktemp -d)
+    for _ in $(seq 1 200); do [ -s "$dir/ready" ] && break; sleep 0.05; done
+    [ -s "$dir/ready" ] || { kill $dns; echo "the DNS stand-in did not start" >&2; exit 91; }
     printf 'nameserver 127.0.0.1\noptions timeout:20 attempts:1\n' > "$dir/resolv.conf"
     mount --bind "$dir/resolv.conf" /etc/resolv.conf || { kill $dns; exit 90; }
-    sleep 0.3
     start=$(date +%s%N)
     rc=0
     "$1" verify --url http://hung.dns.invalid:8080 --deadline-s 1 --interval-ms 100 || rc=$?

@@ -99,7 +99,7 @@ TEST(TaskMetadataFetchTest, AnExceptionWhileTheFetchRunsJoinsItInsteadOfTerminat
   }
   // Still alive, and the fetch ran to its end before the scope was left.
   EXPECT_TRUE(finished.load());
-  EXPECT_NE(error.find("within 300 ms"), std::string::npos) << error;
+  EXPECT_FALSE(error.empty()) << "the silent endpoint cannot have answered";
   ::close(listener);
 }
 
