@@ -22,13 +22,26 @@
 #include "http/session.hpp"
 #include "http/worker.hpp"
 
+// ThreadSanitizer's runtime defines the global operator new itself, so it cannot be
+// replaced there: in that build the test says so and is skipped (it runs in the others).
+#if defined(__SANITIZE_THREAD__)
+#define HELLO_CAN_REPLACE_NEW 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HELLO_CAN_REPLACE_NEW 0
+#endif
+#endif
+#ifndef HELLO_CAN_REPLACE_NEW
+#define HELLO_CAN_REPLACE_NEW 1
+#endif
+
 namespace {
 
 // The next allocation on one thread throws std::bad_alloc, once.
 std::atomic<bool> fail_next_allocation{false};
 std::atomic<std::thread::id> failing_thread{};
 
-void* allocate(std::size_t size) {
+[[maybe_unused]] void* allocate(std::size_t size) {
   if (fail_next_allocation.load(std::memory_order_relaxed) && std::this_thread::get_id() == failing_thread.load() &&
       fail_next_allocation.exchange(false)) {
     throw std::bad_alloc();
@@ -41,12 +54,14 @@ void* allocate(std::size_t size) {
 
 }  // namespace
 
+#if HELLO_CAN_REPLACE_NEW
 void* operator new(std::size_t size) { return allocate(size); }
 void* operator new[](std::size_t size) { return allocate(size); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 namespace hello::http {
 namespace {
@@ -93,6 +108,9 @@ Received read_until(tcp::socket& socket, const std::string& needle, milliseconds
 }
 
 TEST(WorkerTest, AnExceptionInTheDeadlineSweepDoesNotStopLaterTimeouts) {
+  if (!HELLO_CAN_REPLACE_NEW) {
+    GTEST_SKIP() << "this build's sanitizer runtime owns operator new: no allocation can be made to fail here";
+  }
   Router router;
   router.get("/health", [](const Request&) { return Response(200, R"({"status":"healthy"})"); });
   Limits limits;
