@@ -12,7 +12,7 @@ namespace hello::http {
 // call.
 struct Exchange {
   Method method = Method::kOther;
-  std::string_view method_text;
+  std::string_view method_text;  // as received, when `method` is kOther
   std::string_view path;
   std::size_t route = 0;  // index into Router::labels()
   int status = 0;

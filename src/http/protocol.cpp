@@ -131,17 +131,25 @@ void Protocol::answer(const Request& request, const Router::Match& match, bool c
   ++requests_;
   const std::uint64_t max_requests = worker_.limits.max_requests_per_connection;
   close = close || !request.keep_alive || worker_.closing || (max_requests != 0 && requests_ >= max_requests);
-  // The per-connection exception boundary covers the handler and nothing else: a
-  // handler that throws is a bug; the client gets a 500 and the connection ends, the
-  // process carries on.
-  std::optional<Response> response;
-  try {
-    response.emplace(worker_.router.respond(match, request));
-  } catch (const std::exception&) {
-    emit(request, Response(500, kInternalErrorBody), worker_.router.unmatched(), "handler failed", true, out, start);
+  bool failed = false;
+  const Response response = respond(match, request, failed);
+  if (failed) {
+    emit(request, response, worker_.router.unmatched(), "handler failed", true, out, start);
     return;
   }
-  emit(request, *response, match.route, {}, close, out, start);
+  emit(request, response, match.route, {}, close, out, start);
+}
+
+Response Protocol::respond(const Router::Match& match, const Request& request, bool& failed) const noexcept {
+  // The per-connection exception boundary covers the handler and nothing else: a
+  // handler that throws is a bug; the client gets a 500 and the connection ends, the
+  // process carries on. (Returned in place: no copy of the response on the usual path.)
+  try {
+    return worker_.router.respond(match, request);
+  } catch (...) {
+    failed = true;
+    return Response(500, kInternalErrorBody);
+  }
 }
 
 void Protocol::refuse(Reject reject, std::string& out, Clock::time_point start) {

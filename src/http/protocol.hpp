@@ -105,6 +105,8 @@ class Protocol {
   // `close`: the connection ends after this answer, whatever the request asked.
   void answer(const Request& request, const Router::Match& match, bool close, std::string& out,
               Clock::time_point start);
+  // The handler's answer, or a 500 (and `failed`) if it throws.
+  Response respond(const Router::Match& match, const Request& request, bool& failed) const noexcept;
   void refuse(Reject reject, std::string& out, Clock::time_point start);
   void emit(const Request& request, const Response& response, std::size_t route, std::string_view error, bool close,
             std::string& out, Clock::time_point start);

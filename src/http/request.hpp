@@ -28,7 +28,7 @@ std::string_view method_name(Method method) noexcept;
 // valid only while the request is being answered.
 struct Request {
   Method method = Method::kOther;
-  std::string_view method_text;  // as received, for logs
+  std::string_view method_text;  // as received, for methods outside the enum (kOther); else empty
   std::string_view target;       // as received
   std::string_view path;         // target without query; "*" for asterisk-form
   int version = 11;              // 10 or 11

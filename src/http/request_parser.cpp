@@ -179,6 +179,9 @@ std::size_t RequestParser::put_limited(std::string_view input, beast::error_code
 
 std::size_t RequestParser::feed(std::string_view input, beast::error_code& ec) {
   std::size_t consumed = put_limited(input, ec);
+  if (!ec && is_done()) {
+    return consumed;  // the usual case: a whole request, nothing more to look at
+  }
   if (ec == bhttp::error::bad_version && !start_line_done_ && reject_ == Reject::kNone) {
     // Beast parses only HTTP/1.0 and 1.1. A later 1.x minor is answered as 1.1 (RFC 9110,
     // 2.5): give Beast the same start line with the version it knows (same length, so its
@@ -255,14 +258,11 @@ void RequestParser::classify(std::string_view input, const beast::error_code& ec
 }
 
 void RequestParser::note_unparsed(std::string_view unparsed) {
-  if (start_line_done_ || method_text_.size != 0) {
+  if (start_line_done_) {
     return;
   }
   const std::string_view token = unparsed.substr(0, std::min(unparsed.find(' '), std::size_t{32}));
   method_ = to_method(bhttp::string_to_verb(token));
-  if (method_ != Method::kOther) {
-    method_text_ = store(method_name(method_));
-  }
 }
 
 Request RequestParser::request() const {
@@ -291,7 +291,9 @@ RequestParser::Span RequestParser::store(std::string_view value) {
 }
 
 std::string_view RequestParser::view(Span span) const {
-  return std::string_view(arena_).substr(span.offset, span.size);
+  // Spans are made by store() from what the arena held then; it only grows until the
+  // next request (no bounds check needed, and this runs for every field of every request).
+  return {arena_.data() + span.offset, span.size};
 }
 
 void RequestParser::fail(Reject reject, beast::error_code& ec) {
@@ -304,9 +306,12 @@ void RequestParser::on_request_impl(bhttp::verb method, beast::string_view metho
   // Beast passes only 10 and 11 (feed() turns later 1.x minors into 11).
   start_line_done_ = true;
   version_ = version == 10 ? 10 : 11;
-  // The method first: even a refused HEAD is answered without a body.
+  // The method first: even a refused HEAD is answered without a body. Its text is kept
+  // only when it is not one of ours (logs name ours from the enum).
   method_ = to_method(method);
-  method_text_ = store({method_str.data(), method_str.size()});
+  if (method_ == Method::kOther) {
+    method_text_ = store({method_str.data(), method_str.size()});
+  }
   if (target.size() > limits_.max_target_bytes) {
     return fail(Reject::kTargetTooLong, ec);
   }
@@ -446,32 +451,39 @@ bool has_wellformed_version(std::string_view raw) noexcept {
 
 namespace {
 
-// RFC 3986: unreserved and sub-delims, the characters of a reg-name besides "%" HEXDIG HEXDIG.
-constexpr bool is_reg_name_char(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~' || c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
-         c == '+' || c == ',' || c == ';' || c == '=';
-}
+// Which bytes may make up a reg-name (RFC 3986: unreserved and sub-delims; "%" starts a
+// pct-encoded byte and is checked apart). A plain table, because every request's Host is
+// checked: one load per byte (std::array's checked subscript would add a branch to each).
+struct RegNameChars {
+  bool allowed[256] = {};
+  constexpr RegNameChars() {
+    for (const char c :
+         std::string_view("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=")) {
+      allowed[static_cast<unsigned char>(c)] = true;
+    }
+  }
+};
+constexpr RegNameChars kRegName{};
 
-constexpr bool is_hex(char c) noexcept {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-bool is_reg_name(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) {
-        return false;
-      }
-      i += 2;
-    } else if (!is_reg_name_char(s[i])) {
+constexpr bool is_hex(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// *DIGIT, at most 5 of them.
+constexpr bool is_port(const char* p, const char* end) noexcept {
+  if (end - p > 5) {
+    return false;
+  }
+  for (; p != end; ++p) {
+    if (!is_digit(*p)) {
       return false;
     }
   }
   return true;
 }
 
-bool is_ipv6(std::string_view s) noexcept {
+// Out of line: the usual Host has no brackets, and its check stays a short loop.
+[[gnu::noinline]] bool is_ipv6(std::string_view s) noexcept {
   char text[INET6_ADDRSTRLEN + 1];
   if (s.empty() || s.size() >= sizeof text) {
     return false;
@@ -485,25 +497,31 @@ bool is_ipv6(std::string_view s) noexcept {
 }  // namespace
 
 bool is_valid_host(std::string_view host) noexcept {
-  std::string_view port;
-  if (!host.empty() && host.front() == '[') {
+  const char* p = host.data();
+  const char* const end = p + host.size();
+  if (p != end && *p == '[') {
     const std::size_t close = host.find(']');
     if (close == std::string_view::npos || !is_ipv6(host.substr(1, close - 1))) {
       return false;
     }
-    const std::string_view rest = host.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':') {
-      return false;
-    }
-    port = rest.empty() ? rest : rest.substr(1);
+    p += close + 1;
   } else {
-    const std::size_t colon = host.find(':');
-    if (!is_reg_name(host.substr(0, colon))) {
-      return false;  // an IPv4 address is a reg-name too
+    // A reg-name (an IPv4 address is one too).
+    for (;;) {
+      while (p != end && kRegName.allowed[static_cast<unsigned char>(*p)]) {
+        ++p;
+      }
+      if (p == end || *p != '%') {
+        break;
+      }
+      if (end - p < 3 || !is_hex(p[1]) || !is_hex(p[2])) {
+        return false;
+      }
+      p += 3;
     }
-    port = colon == std::string_view::npos ? std::string_view() : host.substr(colon + 1);
   }
-  return port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  // Then nothing, or ":" and a port.
+  return p == end || (*p == ':' && is_port(p + 1, end));
 }
 
 std::size_t raw_target_length(std::string_view raw) noexcept {

@@ -44,7 +44,9 @@ Response Router::respond(const Match& match, const Request& request) const {
     case Outcome::kHandler: {
       const Route& r = routes_[match.route];
       // HEAD gets the GET answer; the response writer leaves out its body.
-      return r.handler(request).set_no_store(r.no_store);
+      Response response = r.handler(request);
+      response.set_no_store(r.no_store);
+      return response;  // moved or elided, never copied
     }
     case Outcome::kNotFound:
       return not_found_ ? not_found_(request) : Response(404, kNotFound);

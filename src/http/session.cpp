@@ -72,7 +72,14 @@ void Session::await_request(Clock::time_point now) {
   state_ = State::kReading;
   deadline_ = protocol_.read_deadline(now);
   if (in_size_ == 0 && !protocol_.mid_request()) {
-    release_burst();
+    // Idle between requests: the one moment buffer sizes are checked on the usual path.
+    const std::size_t out_capacity = out_.capacity();
+    const std::size_t arena_capacity = protocol_.arena_capacity();
+    if (in_capacity_ > kRetainedInput || out_capacity > kRetainedOutput || arena_capacity > Protocol::kRetainedArena) {
+      release_burst();
+    } else if (in_capacity_ + out_capacity + arena_capacity != buffer_bytes_) {
+      account_buffers();
+    }
   }
   read();
 }
@@ -80,8 +87,8 @@ void Session::await_request(Clock::time_point now) {
 void Session::release_burst() {
   // Between requests, nothing is in the buffers: what a burst (a large header, a
   // pipelined batch) made them grow to goes back, so that one burst does not cost its
-  // memory for the connection's lifetime. An ordinary request never grows them, so
-  // this allocates nothing on the usual path.
+  // memory for the connection's lifetime. An ordinary request never grows them past
+  // their retained sizes, so this is not even called on the usual path.
   if (in_capacity_ > kRetainedInput) {
     in_ = std::make_unique_for_overwrite<char[]>(kRetainedInput);
     in_capacity_ = kRetainedInput;
@@ -156,7 +163,9 @@ void Session::process(Clock::time_point now) {
     std::memmove(in_.get(), in_.get() + consumed, in_size_);
   }
   answered_in_write_ = protocol_.take_answered();
-  account_buffers();
+  if (out_.size() > kRetainedOutput) {
+    account_buffers();  // a batch larger than usual: the output buffer grew for it
+  }
   if (!out_.empty()) {
     state_ = State::kWriting;
     // A client that stops reading its responses is cut off like an idle one.
