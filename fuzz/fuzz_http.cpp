@@ -1,10 +1,14 @@
 // Raw bytes through the whole request path: the parser, the router with the real
 // handlers, the response writer and the metrics, split into reads at points the input
-// chooses. Invariants checked on every input:
+// chooses, with the client timing out after a read the input chooses (a header, or a
+// body awaited after "100 Continue", cut off mid-way). Invariants checked on every input:
 //  - every response is well-formed HTTP/1.1 with a status line and Content-Length
-//    (except 204) and a body of exactly that length;
+//    (except 204 and the interim 100) and a body of exactly that length;
 //  - once the connection is closing, nothing more is parsed;
+//  - the connection's next deadline is never further away than its longest timeout;
 //  - no input makes the engine loop without progress.
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -36,6 +40,9 @@ struct Fixture {
     limits.max_target_bytes = 512;
     limits.max_body_bytes = 1024;
     limits.max_requests_per_connection = 50;
+    limits.header_timeout = std::chrono::seconds{10};
+    limits.body_timeout = std::chrono::seconds{30};
+    limits.idle_timeout = std::chrono::seconds{75};
     worker = std::make_unique<http::WorkerContext>(0, router, limits, *observer, 1);
   }
   app::AppState state;
@@ -62,7 +69,12 @@ void check_responses(std::string_view out) {
     const int status = std::atoi(std::string(out.substr(9, 3)).c_str());
     std::size_t length = 0;
     const std::size_t cl = head.find("\r\nContent-Length: ");
-    if (status != 204) {
+    if (status == 100) {
+      // The interim answer: a status line alone, the final answer follows later.
+      if (head != "HTTP/1.1 100 Continue\r\n") {
+        fail();
+      }
+    } else if (status != 204) {
       if (cl == std::string_view::npos) {
         fail();
       }
@@ -88,25 +100,33 @@ void check_responses(std::string_view out) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Fixture fixture;
-  if (size == 0) {
+  if (size < 2) {
     return 0;
   }
-  // The first byte picks the read size, so that requests arrive split in many ways.
+  // The first byte picks the read size, so that requests arrive split in many ways; the
+  // second, after which read the client stops sending and is timed out (0: never, the
+  // input just ends and the connection is timed out then).
   const std::size_t chunk = 1 + data[0] % 64;
-  const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+  const std::size_t timeout_after = data[1] % 32;
+  const std::string_view input(reinterpret_cast<const char*>(data + 2), size - 2);
+  const http::Limits& limits = fixture.limits;
+  const auto longest = std::max({limits.header_timeout, limits.body_timeout, limits.idle_timeout});
 
-  http::Protocol protocol(*fixture.worker, "fuzz");
+  http::Clock::time_point now = http::Clock::now();
+  http::Protocol protocol(*fixture.worker, "fuzz", now);
   std::string pending;
   std::string out;
   std::size_t offset = 0;
-  const auto now = http::Clock::now();
+  std::size_t reads = 0;
   int idle_rounds = 0;
   while (offset < input.size() || !pending.empty()) {
     if (offset < input.size()) {
       const std::size_t n = std::min(chunk, input.size() - offset);
       pending.append(input.substr(offset, n));
       offset += n;
+      ++reads;
     }
+    now += std::chrono::milliseconds{1};
     out.clear();
     const std::size_t consumed = protocol.feed(pending, out, now);
     if (consumed > pending.size()) {
@@ -119,7 +139,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (protocol.feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n", after, now) != 0 || !after.empty()) {
         fail();  // nothing is parsed once closing
       }
-      break;
+      return 0;
+    }
+    if (protocol.read_deadline(now) > now + longest) {
+      fail();
+    }
+    if (reads == timeout_after) {
+      break;  // the client goes silent here
     }
     // All input delivered and nothing consumed: the engine waits for more bytes.
     if (offset >= input.size() && consumed == 0 && out.empty()) {
@@ -129,7 +155,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   out.clear();
-  protocol.timeout(out, now);
+  protocol.timeout(pending, out, now + longest);
   check_responses(out);
+  if (!protocol.closing()) {
+    fail();
+  }
   return 0;
 }

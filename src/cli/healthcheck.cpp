@@ -33,7 +33,21 @@ int healthcheck(const std::vector<std::string>& args, const platform::Environmen
     std::fprintf(stderr, "hello-service healthcheck: %s\n", error.c_str());
     return kExitUsage;
   }
-  std::string host = options->get("host").value_or("127.0.0.1");
+  // The address the server was told to listen on (HOST), as a local client reaches it,
+  // unless the caller says otherwise: probing 127.0.0.1 while the service listens on
+  // another address would fail every check, and the orchestrator would replace a
+  // healthy task.
+  std::string host = "127.0.0.1";
+  if (const auto option = options->get("host")) {
+    host = *option;
+  } else if (const auto listen = env("HOST")) {
+    const auto local = platform::local_address_for(*listen);
+    if (!local) {
+      std::fprintf(stderr, "hello-service healthcheck: HOST=\"%s\" is not an IP address\n", listen->c_str());
+      return kExitUsage;
+    }
+    host = *local;
+  }
   std::string path = options->get("path").value_or("/health");
   if (path.empty() || path.front() != '/') {
     std::fprintf(stderr, "hello-service healthcheck: --path must start with '/'\n");

@@ -1,5 +1,5 @@
 #include <cstdio>
-#include <thread>
+#include <optional>
 
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
@@ -8,13 +8,14 @@
 #include "app/service.hpp"
 #include "cli/cli.hpp"
 #include "http/server.hpp"
+#include "http/session.hpp"
 #include "observability/access_log.hpp"
 #include "observability/emf.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
 #include "observability/request_observer.hpp"
+#include "platform/cgroup_limits.hpp"
 #include "platform/config.hpp"
-#include "platform/cpu_quota.hpp"
 #include "platform/ecs_metadata.hpp"
 #include "platform/process_limits.hpp"
 #include "platform/shutdown.hpp"
@@ -39,7 +40,7 @@ std::vector<std::pair<std::string, std::string>> build_labels(const app::BuildIn
 }
 
 void log_started(observability::Logger& log, const platform::Config& c, const app::BuildInfo& b, std::uint16_t port,
-                 std::uint64_t open_files) {
+                 std::uint64_t open_files, std::uint64_t memory_limit, std::size_t max_connections) {
   log.info("listening", {{"host", c.host},
                          {"port", static_cast<std::uint64_t>(port)},
                          {"version", b.version},
@@ -54,14 +55,16 @@ void log_started(observability::Logger& log, const platform::Config& c, const ap
                          {"max_header_bytes", c.limits.max_header_bytes},
                          {"max_target_bytes", c.limits.max_target_bytes},
                          {"max_body_bytes", c.limits.max_body_bytes},
-                         {"max_connections", c.limits.max_connections},
+                         {"max_connections", max_connections},
                          {"max_requests_per_connection", c.limits.max_requests_per_connection},
                          {"header_timeout_s", seconds(c.limits.header_timeout)},
+                         {"body_timeout_s", seconds(c.limits.body_timeout)},
                          {"idle_timeout_s", seconds(c.limits.idle_timeout)},
                          {"drain_delay_s", seconds(c.drain_delay)},
                          {"shutdown_timeout_s", seconds(c.shutdown_timeout)},
                          {"emf_interval_s", seconds(c.emf_interval)},
                          {"open_files_limit", open_files},
+                         {"memory_limit_bytes", memory_limit},
                          {"fault", b.fault}});
 }
 
@@ -99,6 +102,13 @@ int serve(const platform::Environment& env) {
   }
   const platform::Config config = std::move(loaded).value();
   const std::uint64_t open_files = platform::raise_open_file_limit();
+  const std::uint64_t memory_limit = platform::memory_limit();
+  // MAX_CONNECTIONS as the process can hold them: past the open-file limit accept fails
+  // and clients wait in the backlog; past the memory limit the task is killed with every
+  // connection it holds. Lowered, with a warning, rather than either.
+  const platform::ConnectionFit fit =
+      platform::fit_connections(config.limits.max_connections, open_files, platform::files_kept(config.workers),
+                                memory_limit, http::Session::kMemoryPerConnection);
 
   observability::LogSink sink(STDOUT_FILENO);
   observability::Logger log(sink, config.log_level, config.log_format);
@@ -126,6 +136,7 @@ int serve(const platform::Environment& env) {
   options.port = config.port;
   options.workers = config.workers;
   options.limits = config.limits;
+  options.limits.max_connections = fit.max_connections;
   options.on_warning = [&log](std::string_view message) { log.warn(message); };
   http::Server server(options, router, observer);
 
@@ -147,29 +158,32 @@ int serve(const platform::Environment& env) {
     return kExitFailure;
   }
   server.start();
-  log_started(log, config, state.build, server.port(), open_files);
+  log_started(log, config, state.build, server.port(), open_files, memory_limit, fit.max_connections);
   for (const std::string& warning : platform::config_warnings(config)) {
     log.warn(warning);
   }
+  for (const std::string& warning : fit.warnings) {
+    log.warn(warning);
+  }
 
-  std::thread metadata_fetch;
+  std::optional<platform::TaskMetadataFetch> metadata_fetch;
   if (!config.ecs_metadata_uri.empty()) {
-    metadata_fetch = std::thread([&] {
-      auto fetched = platform::fetch_task_metadata(config.ecs_metadata_uri, kMetadataTimeout);
-      if (fetched) {
-        const platform::TaskMetadata& m = fetched.value();
-        log.info("ECS task metadata", {{"task_arn", m.task_arn},
-                                       {"cluster", m.cluster},
-                                       {"family", m.family},
-                                       {"revision", m.revision},
-                                       {"availability_zone", m.availability_zone},
-                                       {"launch_type", m.launch_type},
-                                       {"image_digest", m.image_digest}});
-        state.ecs.set(std::move(fetched).value());
-      } else {
-        log.warn("ECS task metadata unavailable; /info goes without it", {{"error", fetched.error()}});
-      }
-    });
+    metadata_fetch.emplace(
+        config.ecs_metadata_uri, kMetadataTimeout, [&log, &state](platform::Result<platform::TaskMetadata> fetched) {
+          if (!fetched) {
+            log.warn("ECS task metadata unavailable; /info goes without it", {{"error", fetched.error()}});
+            return;
+          }
+          const platform::TaskMetadata& m = fetched.value();
+          log.info("ECS task metadata", {{"task_arn", m.task_arn},
+                                         {"cluster", m.cluster},
+                                         {"family", m.family},
+                                         {"revision", m.revision},
+                                         {"availability_zone", m.availability_zone},
+                                         {"launch_type", m.launch_type},
+                                         {"image_digest", m.image_digest}});
+          state.ecs.set(std::move(fetched).value());
+        });
   }
 
   observability::EmfReporter emf(metrics, sink, config.app_env);
@@ -185,9 +199,7 @@ int serve(const platform::Environment& env) {
   if (config.emf_interval.count() > 0) {
     emf.report(std::chrono::system_clock::now());  // the last, partial interval
   }
-  if (metadata_fetch.joinable()) {
-    metadata_fetch.join();
-  }
+  metadata_fetch.reset();  // joins the fetch if it still runs, before the last line
   const bool clean = shutdown.outcome() == platform::ShutdownSequence::Outcome::kClean;
   log.info("stopped", {{"clean", clean}});
   sink.flush();

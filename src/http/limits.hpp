@@ -29,9 +29,17 @@ struct Limits {
   // reuses its connections, and closing them only costs it a new handshake).
   std::uint64_t max_requests_per_connection = 0;
 
-  // From the first byte of a request to the end of its header block, and between two
-  // reads of a body. A client slower than that is cut off (408 if it sent part of a request).
+  // From the moment the service waits for a request's header to the end of it: from the
+  // accept for a connection's first request, from the read that brought its first bytes
+  // for a later one. A client slower than that is cut off (408 if it sent part of a
+  // request, a silent close if it sent nothing).
   std::chrono::milliseconds header_timeout{std::chrono::seconds{10}};
+
+  // From the end of a request's header to the end of its body, for requests whose answer
+  // waits for the body (a request answered from its header alone is never kept waiting).
+  // A floor on the upload rate: the default lets the largest default body (1 MiB) arrive
+  // at 35 KB/s; a client slower than that is cut off with 408.
+  std::chrono::milliseconds body_timeout{std::chrono::seconds{30}};
 
   // How long a keep-alive connection may sit idle between requests. It must exceed the
   // ALB's idle timeout (60 s): if the service closed first, the ALB could send a request

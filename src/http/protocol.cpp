@@ -21,6 +21,8 @@ std::string_view refusal_body(Reject reject) noexcept {
       return R"({"error":"request body too large"})";
     case Reject::kVersionUnsupported:
       return R"({"error":"HTTP version not supported"})";
+    case Reject::kTrailersTooLarge:
+      return R"({"error":"trailer section too large"})";
     default:
       return R"({"error":"bad request"})";
   }
@@ -31,10 +33,12 @@ constexpr std::string_view kInternalErrorBody = R"({"error":"internal server err
 
 }  // namespace
 
-Protocol::Protocol(WorkerContext& worker, std::string_view peer) : worker_(worker), peer_(peer) {}
+Protocol::Protocol(WorkerContext& worker, std::string_view peer, Clock::time_point opened)
+    : worker_(worker), peer_(peer), opened_(opened) {}
 
 std::size_t Protocol::feed(std::string_view input, std::string& out, Clock::time_point now) {
   std::size_t consumed = 0;
+  bool starved = false;  // the parser took what it could and waits for more bytes
   while (!closing_ && consumed < input.size() && out.size() < kOutputBatch) {
     if (!parser_) {
       parser_.emplace(worker_.limits, arena_);
@@ -44,6 +48,7 @@ std::size_t Protocol::feed(std::string_view input, std::string& out, Clock::time
     const std::size_t n = parser_->feed(input.substr(consumed), ec);
     consumed += n;
     if (ec == boost::beast::http::error::need_more) {
+      starved = true;
       break;
     }
     if (ec) {
@@ -51,38 +56,99 @@ std::size_t Protocol::feed(std::string_view input, std::string& out, Clock::time
       break;
     }
     if (parser_->is_done()) {
-      answer(parser_->request(), out, request_start_);
+      const Request request = parser_->request();
+      answer(request, body_match_ ? *body_match_ : worker_.router.match(request), false, out, request_start_);
       parser_.reset();
+      body_match_.reset();
     } else if (n == 0) {
       break;
     }
   }
+  if (parser_ && !closing_ && !body_match_ && (starved || consumed == input.size()) && parser_->is_header_done() &&
+      !parser_->is_done()) {
+    begin_body(out, now);
+  }
   return consumed;
 }
 
-void Protocol::timeout(std::string& out, Clock::time_point now) {
+void Protocol::begin_body(std::string& out, Clock::time_point now) {
+  // The header is complete and the body is not: decide now what the header decides.
+  const Request request = parser_->request();
+  const Router::Match match = worker_.router.match(request);
+  if (!match.takes_body()) {
+    // The answer does not depend on the body: give it before the body arrives, and close
+    // instead of reading a body nobody needs (with Expect: 100-continue, the client has
+    // not even sent it).
+    answer(request, match, true, out, request_start_);
+    return;
+  }
+  body_match_ = match;
+  body_deadline_ = now + worker_.limits.body_timeout;
+  if (request.expect_continue && request.body_bytes == 0) {
+    write_continue(out);
+  }
+}
+
+void Protocol::timeout(std::string_view unparsed, std::string& out, Clock::time_point now) {
   if (parser_ && !closing_) {
     worker_.observer.on_request_started(worker_.index);
+    parser_->note_unparsed(unparsed);
     const Request partial = parser_->request();
-    emit(partial, Response(408, kTimeoutBody), worker_.router.unmatched(), "request timeout", true, out,
-         request_start_);
+    emit(partial, Response(408, kTimeoutBody), worker_.router.unmatched(),
+         body_match_ ? "request body timeout" : "request timeout", true, out, request_start_);
   }
   (void)now;
   closing_ = true;
 }
 
-void Protocol::answer(const Request& request, std::string& out, Clock::time_point start) {
+void Protocol::overflow(std::string_view unparsed, std::string& out) {
+  if (parser_ && !closing_) {
+    worker_.observer.on_request_started(worker_.index);
+    parser_->note_unparsed(unparsed);
+    emit(parser_->request(), Response(431, refusal_body(Reject::kHeaderTooLarge)), worker_.router.unmatched(),
+         "input buffer full", true, out, request_start_);
+  }
+  closing_ = true;
+}
+
+Clock::time_point Protocol::read_deadline(Clock::time_point now) const noexcept {
+  const Limits& limits = worker_.limits;
+  if (body_match_) {
+    return body_deadline_;  // the whole body within the body timeout
+  }
+  if (parser_) {
+    return request_start_ + limits.header_timeout;  // the whole header within the header timeout
+  }
+  if (requests_ == 0) {
+    return opened_ + limits.header_timeout;  // a new connection is waited on for its first request
+  }
+  return now + limits.idle_timeout;
+}
+
+void Protocol::answer(const Request& request, const Router::Match& match, bool close, std::string& out,
+                      Clock::time_point start) {
   worker_.observer.on_request_started(worker_.index);
   ++requests_;
   const std::uint64_t max_requests = worker_.limits.max_requests_per_connection;
-  const bool close = !request.keep_alive || worker_.closing || (max_requests != 0 && requests_ >= max_requests);
-  // The per-connection exception boundary: a handler that throws is a bug; the client
-  // gets a 500 and the connection ends, the process carries on.
+  close = close || !request.keep_alive || worker_.closing || (max_requests != 0 && requests_ >= max_requests);
+  bool failed = false;
+  const Response response = respond(match, request, failed);
+  if (failed) {
+    emit(request, response, worker_.router.unmatched(), "handler failed", true, out, start);
+    return;
+  }
+  emit(request, response, match.route, {}, close, out, start);
+}
+
+Response Protocol::respond(const Router::Match& match, const Request& request, bool& failed) const noexcept {
+  // The per-connection exception boundary covers the handler and nothing else: a
+  // handler that throws is a bug; the client gets a 500 and the connection ends, the
+  // process carries on. (Returned in place: no copy of the response on the usual path.)
   try {
-    Router::Result result = worker_.router.route(request);
-    emit(request, result.response, result.route, {}, close, out, start);
-  } catch (const std::exception&) {
-    emit(request, Response(500, kInternalErrorBody), worker_.router.unmatched(), "handler failed", true, out, start);
+    return worker_.router.respond(match, request);
+  } catch (...) {
+    failed = true;
+    return Response(500, kInternalErrorBody);
   }
 }
 
@@ -104,6 +170,7 @@ void Protocol::emit(const Request& request, const Response& response, std::size_
   meta.request_id = request_id;
   meta.close = close;
   meta.keep_alive_header = !close && request.version == 10;
+  meta.head_request = request.method == Method::kHead;
   const std::size_t body_bytes = write_response(out, response, meta);
   if (close) {
     closing_ = true;

@@ -28,7 +28,7 @@ std::string_view method_name(Method method) noexcept;
 // valid only while the request is being answered.
 struct Request {
   Method method = Method::kOther;
-  std::string_view method_text;  // as received, for logs
+  std::string_view method_text;  // as received, for methods outside the enum (kOther); else empty
   std::string_view target;       // as received
   std::string_view path;         // target without query; "*" for asterisk-form
   int version = 11;              // 10 or 11
@@ -38,6 +38,9 @@ struct Request {
   std::string_view trace_id;       // X-Amzn-Trace-Id (set by the ALB), when well-formed
   std::string_view forwarded_for;  // X-Forwarded-For, as received
   std::string_view user_agent;
+  // "Expect: 100-continue" in an HTTP/1.1 request (RFC 9110 10.1.1; HTTP/1.0 clients
+  // cannot ask for it).
+  bool expect_continue = false;
   std::uint64_t body_bytes = 0;  // read and discarded
 };
 

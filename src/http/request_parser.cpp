@@ -1,7 +1,11 @@
 #include "http/request_parser.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
@@ -91,11 +95,15 @@ int reject_status(Reject reject) noexcept {
     case Reject::kMalformed:
     case Reject::kAmbiguousFraming:
     case Reject::kMissingHost:
+    case Reject::kBadHost:
     case Reject::kBadTarget:
+    case Reject::kBareLineFeed:
+    case Reject::kChunkLineTooLong:
       return 400;
     case Reject::kTargetTooLong:
       return 414;
     case Reject::kHeaderTooLarge:
+    case Reject::kTrailersTooLarge:
       return 431;
     case Reject::kBodyTooLarge:
       return 413;
@@ -115,12 +123,20 @@ std::string_view reject_reason(Reject reject) noexcept {
       return "ambiguous message framing";
     case Reject::kMissingHost:
       return "missing or repeated Host";
+    case Reject::kBadHost:
+      return "invalid Host";
     case Reject::kBadTarget:
       return "bad request target";
+    case Reject::kBareLineFeed:
+      return "bare LF in chunked framing";
+    case Reject::kChunkLineTooLong:
+      return "chunk line too long";
     case Reject::kTargetTooLong:
       return "request target too long";
     case Reject::kHeaderTooLarge:
       return "request header too large";
+    case Reject::kTrailersTooLarge:
+      return "trailer section too large";
     case Reject::kBodyTooLarge:
       return "request body too large";
     case Reject::kVersionUnsupported:
@@ -135,14 +151,13 @@ RequestParser::RequestParser(const Limits& limits, std::string& arena) : limits_
   body_limit(limits.max_body_bytes);
 }
 
-std::size_t RequestParser::feed(std::string_view input, beast::error_code& ec) {
+std::size_t RequestParser::put_limited(std::string_view input, beast::error_code& ec) {
   if (!is_header_done()) {
     // Beast applies its header limit to the bytes of one call, and it consumes complete
     // lines as they arrive: without this, a header sent in small pieces could grow past
     // the limit. Give it what is left of the limit for the whole header block.
     if (header_consumed_ >= limits_.max_header_bytes) {
-      reject_ = Reject::kHeaderTooLarge;
-      ec = our_error();
+      ec = bhttp::error::header_limit;
       return 0;
     }
     header_limit(static_cast<std::uint32_t>(
@@ -159,8 +174,70 @@ std::size_t RequestParser::feed(std::string_view input, beast::error_code& ec) {
       ec = bhttp::error::header_limit;
     }
   }
-  if (!ec || ec == bhttp::error::need_more || reject_ != Reject::kNone) {
-    return consumed;
+  return consumed;
+}
+
+std::size_t RequestParser::feed(std::string_view input, beast::error_code& ec) {
+  std::size_t consumed = put_limited(input, ec);
+  if (!ec && is_done()) {
+    return consumed;  // the usual case: a whole request, nothing more to look at
+  }
+  if (ec == bhttp::error::bad_version && !start_line_done_ && reject_ == Reject::kNone) {
+    // Beast parses only HTTP/1.0 and 1.1. A later 1.x minor is answered as 1.1 (RFC 9110,
+    // 2.5): give Beast the same start line with the version it knows (same length, so its
+    // scan offsets still hold), then the rest. Beast 1.74 leaves its state untouched when
+    // it refuses the version of a complete start line, so the line can be put again.
+    const std::size_t line_end = input.find("\r\n");
+    if (line_end != std::string_view::npos && has_wellformed_version(input) && input[line_end - 3] == '1' &&
+        input[line_end - 1] >= '2') {
+      version_rewrite_.assign(input.substr(0, line_end + 2));
+      version_rewrite_[line_end - 1] = '1';
+      ec = {};
+      consumed = put_limited(version_rewrite_, ec);
+      if (consumed == version_rewrite_.size() && ec == bhttp::error::need_more) {
+        ec = {};
+        consumed += put_limited(input.substr(consumed), ec);
+      }
+    }
+  }
+  if ((!ec || ec == bhttp::error::need_more) && is_header_done() && chunked() && !is_done()) {
+    check_chunk_framing(input.substr(consumed), ec);
+  }
+  if (ec && ec != bhttp::error::need_more) {
+    classify(input, ec);
+  }
+  return consumed;
+}
+
+// Beast waits for CRLF to end a chunk line and for CRLF CRLF to end the trailers, with no
+// limit on how long: bytes it has not consumed at a chunk boundary are a chunk line or
+// the trailer section still arriving. Refuse them as soon as they break the framing's
+// rules, instead of holding them until the buffer fills.
+void RequestParser::check_chunk_framing(std::string_view unconsumed, beast::error_code& ec) {
+  if (chunk_left_ > 0 || unconsumed.empty()) {
+    return;  // inside chunk data: any byte is allowed
+  }
+  for (std::size_t i = 0; i < unconsumed.size(); ++i) {
+    if (unconsumed[i] == '\n' && (i == 0 || unconsumed[i - 1] != '\r')) {
+      return fail(Reject::kBareLineFeed, ec);
+    }
+  }
+  if (unconsumed.size() > limits_.max_header_bytes) {
+    // The CRLF that ends the previous chunk's data comes first; if a complete line
+    // follows it, that was the last chunk and the trailers are what grows.
+    const std::string_view lines = unconsumed.substr(unconsumed.substr(0, 2) == "\r\n" ? 2 : 0);
+    fail(lines.find("\r\n") == std::string_view::npos ? Reject::kChunkLineTooLong : Reject::kTrailersTooLarge, ec);
+  }
+}
+
+void RequestParser::classify(std::string_view input, const beast::error_code& ec) {
+  if (!start_line_done_) {
+    // Refused before the request line was parsed: the method still decides whether the
+    // answer carries a body.
+    note_unparsed(input);
+  }
+  if (reject_ != Reject::kNone) {
+    return;  // refused by one of our own checks
   }
   if (ec == bhttp::error::header_limit) {
     // If the request line was still incomplete, `input` starts with it: tell an over-long
@@ -170,15 +247,22 @@ std::size_t RequestParser::feed(std::string_view input, beast::error_code& ec) {
   } else if (ec == bhttp::error::body_limit) {
     reject_ = Reject::kBodyTooLarge;
   } else if (ec == bhttp::error::bad_version) {
-    // Beast refuses any version but 1.0 and 1.1 alike; a well-formed other one (HTTP/2.0
-    // sent in the clear, HTTP/0.9 claims) deserves 505, garbage deserves 400.
+    // A well-formed version Beast does not parse (HTTP/2.0 sent in the clear, HTTP/0.9)
+    // deserves 505; anything else in the request line deserves 400.
     reject_ = has_wellformed_version(input) ? Reject::kVersionUnsupported : Reject::kMalformed;
   } else if (ec == bhttp::error::bad_content_length || ec == bhttp::error::bad_transfer_encoding) {
     reject_ = Reject::kAmbiguousFraming;
   } else {
     reject_ = Reject::kMalformed;
   }
-  return consumed;
+}
+
+void RequestParser::note_unparsed(std::string_view unparsed) {
+  if (start_line_done_) {
+    return;
+  }
+  const std::string_view token = unparsed.substr(0, std::min(unparsed.find(' '), std::size_t{32}));
+  method_ = to_method(bhttp::string_to_verb(token));
 }
 
 Request RequestParser::request() const {
@@ -194,6 +278,7 @@ Request RequestParser::request() const {
   r.trace_id = view(trace_id_);
   r.forwarded_for = view(forwarded_for_);
   r.user_agent = view(user_agent_);
+  r.expect_continue = expect_continue_;
   r.body_bytes = body_bytes_;
   return r;
 }
@@ -206,7 +291,9 @@ RequestParser::Span RequestParser::store(std::string_view value) {
 }
 
 std::string_view RequestParser::view(Span span) const {
-  return std::string_view(arena_).substr(span.offset, span.size);
+  // Spans are made by store() from what the arena held then; it only grows until the
+  // next request (no bounds check needed, and this runs for every field of every request).
+  return {arena_.data() + span.offset, span.size};
 }
 
 void RequestParser::fail(Reject reject, beast::error_code& ec) {
@@ -216,17 +303,18 @@ void RequestParser::fail(Reject reject, beast::error_code& ec) {
 
 void RequestParser::on_request_impl(bhttp::verb method, beast::string_view method_str, beast::string_view target,
                                     int version, beast::error_code& ec) {
-  // HTTP/1.x only; a later 1.x minor version is answered as 1.1 (RFC 9110, 2.5).
-  if (version < 10 || version > 19) {
-    return fail(Reject::kVersionUnsupported, ec);
-  }
+  // Beast passes only 10 and 11 (feed() turns later 1.x minors into 11).
   start_line_done_ = true;
   version_ = version == 10 ? 10 : 11;
+  // The method first: even a refused HEAD is answered without a body. Its text is kept
+  // only when it is not one of ours (logs name ours from the enum).
+  method_ = to_method(method);
+  if (method_ == Method::kOther) {
+    method_text_ = store({method_str.data(), method_str.size()});
+  }
   if (target.size() > limits_.max_target_bytes) {
     return fail(Reject::kTargetTooLong, ec);
   }
-  method_ = to_method(method);
-  method_text_ = store({method_str.data(), method_str.size()});
   target_ = store({target.data(), target.size()});
 
   std::string_view t(target.data(), target.size());
@@ -254,7 +342,12 @@ void RequestParser::on_request_impl(bhttp::verb method, beast::string_view metho
 void RequestParser::on_field_impl(bhttp::field name, beast::string_view name_string, beast::string_view value,
                                   beast::error_code& ec) {
   if (header_done_) {
-    return;  // trailer fields of a chunked body: not used
+    // Trailer fields of a chunked body: not used, but bounded like the header block.
+    trailer_bytes_ += name_string.size() + value.size() + 4;
+    if (trailer_bytes_ > limits_.max_header_bytes) {
+      fail(Reject::kTrailersTooLarge, ec);
+    }
+    return;
   }
   const std::string_view v(value.data(), value.size());
   switch (name) {
@@ -272,6 +365,10 @@ void RequestParser::on_field_impl(bhttp::field name, beast::string_view name_str
     case bhttp::field::transfer_encoding:
       ++transfer_encoding_count_;
       transfer_encoding_ = store(v);
+      return;
+    case bhttp::field::expect:
+      // The only expectation there is; HTTP/1.0 requests cannot carry it (RFC 9110 10.1.1).
+      expect_continue_ = version_ == 11 && beast::iequals(trim_ows(v), "100-continue");
       return;
     default:
       break;
@@ -296,11 +393,15 @@ void RequestParser::on_header_impl(beast::error_code& ec) {
   if (host_count_ > 1 || (version_ == 11 && host_count_ == 0)) {
     return fail(Reject::kMissingHost, ec);
   }
+  if (host_count_ == 1 && !is_valid_host(view(host_))) {
+    return fail(Reject::kBadHost, ec);
+  }
   if (transfer_encoding_count_ > 0) {
-    // Only a single, plain "chunked" is understood. Anything else (another coding, a
-    // list, a repeat, or a Content-Length beside it) could be framed differently by
-    // another hop: refuse it (RFC 9112, 6.1 and 6.3).
-    if (transfer_encoding_count_ > 1 || has_content_length_ ||
+    // Only a single, plain "chunked" in HTTP/1.1 is understood. Anything else (another
+    // coding, a list, a repeat, a Content-Length beside it, or any Transfer-Encoding from
+    // an HTTP/1.0 client) could be framed differently by another hop: refuse it (RFC 9112,
+    // 6.1 and 6.3).
+    if (version_ == 10 || transfer_encoding_count_ > 1 || has_content_length_ ||
         !beast::iequals(trim_ows(view(transfer_encoding_)), "chunked")) {
       return fail(Reject::kAmbiguousFraming, ec);
     }
@@ -314,14 +415,19 @@ std::size_t RequestParser::on_body_impl(beast::string_view body, beast::error_co
   return body.size();
 }
 
-void RequestParser::on_chunk_header_impl(std::uint64_t size, beast::string_view, beast::error_code& ec) {
-  if (size > limits_.max_body_bytes - std::min(body_bytes_, limits_.max_body_bytes)) {
-    fail(Reject::kBodyTooLarge, ec);
+void RequestParser::on_chunk_header_impl(std::uint64_t size, beast::string_view extensions, beast::error_code& ec) {
+  if (extensions.size() > limits_.max_header_bytes) {
+    return fail(Reject::kChunkLineTooLong, ec);
   }
+  if (size > limits_.max_body_bytes - std::min(body_bytes_, limits_.max_body_bytes)) {
+    return fail(Reject::kBodyTooLarge, ec);
+  }
+  chunk_left_ = size;
 }
 
-std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) {
+std::size_t RequestParser::on_chunk_body_impl(std::uint64_t remain, beast::string_view body, beast::error_code&) {
   body_bytes_ += body.size();
+  chunk_left_ = remain - body.size();
   return body.size();
 }
 
@@ -333,13 +439,89 @@ bool has_wellformed_version(std::string_view raw) noexcept {
     return false;
   }
   const std::string_view line = raw.substr(0, line_end);
+  const std::size_t first = line.find(' ');
   const std::size_t space = line.rfind(' ');
-  if (space == std::string_view::npos || line.find(' ') == space) {
-    return false;  // a request line has two spaces
+  if (first == std::string_view::npos || first == space || line.find(' ', first + 1) != space) {
+    return false;  // a request line has exactly two spaces: a space in the target is no version problem
   }
   const std::string_view v = line.substr(space + 1);
   const auto digit = [](char c) { return c >= '0' && c <= '9'; };
   return v.size() == 8 && v.substr(0, 5) == "HTTP/" && digit(v[5]) && v[6] == '.' && digit(v[7]);
+}
+
+namespace {
+
+// Which bytes may make up a reg-name (RFC 3986: unreserved and sub-delims; "%" starts a
+// pct-encoded byte and is checked apart). A plain table, because every request's Host is
+// checked: one load per byte (std::array's checked subscript would add a branch to each).
+struct RegNameChars {
+  bool allowed[256] = {};
+  constexpr RegNameChars() {
+    for (const char c :
+         std::string_view("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=")) {
+      allowed[static_cast<unsigned char>(c)] = true;
+    }
+  }
+};
+constexpr RegNameChars kRegName{};
+
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+constexpr bool is_hex(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// *DIGIT, at most 5 of them.
+constexpr bool is_port(const char* p, const char* end) noexcept {
+  if (end - p > 5) {
+    return false;
+  }
+  for (; p != end; ++p) {
+    if (!is_digit(*p)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Out of line: the usual Host has no brackets, and its check stays a short loop.
+[[gnu::noinline]] bool is_ipv6(std::string_view s) noexcept {
+  char text[INET6_ADDRSTRLEN + 1];
+  if (s.empty() || s.size() >= sizeof text) {
+    return false;
+  }
+  std::memcpy(text, s.data(), s.size());
+  text[s.size()] = '\0';
+  in6_addr address{};
+  return ::inet_pton(AF_INET6, text, &address) == 1;
+}
+
+}  // namespace
+
+bool is_valid_host(std::string_view host) noexcept {
+  const char* p = host.data();
+  const char* const end = p + host.size();
+  if (p != end && *p == '[') {
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos || !is_ipv6(host.substr(1, close - 1))) {
+      return false;
+    }
+    p += close + 1;
+  } else {
+    // A reg-name (an IPv4 address is one too).
+    for (;;) {
+      while (p != end && kRegName.allowed[static_cast<unsigned char>(*p)]) {
+        ++p;
+      }
+      if (p == end || *p != '%') {
+        break;
+      }
+      if (end - p < 3 || !is_hex(p[1]) || !is_hex(p[2])) {
+        return false;
+      }
+      p += 3;
+    }
+  }
+  // Then nothing, or ":" and a port.
+  return p == end || (*p == ':' && is_port(p + 1, end));
 }
 
 std::size_t raw_target_length(std::string_view raw) noexcept {

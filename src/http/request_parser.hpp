@@ -16,11 +16,16 @@ namespace hello::http {
 enum class Reject : std::uint8_t {
   kNone,
   kMalformed,          // 400: bad request line, field or chunk
-  kAmbiguousFraming,   // 400: Content-Length with Transfer-Encoding, conflicting lengths, unknown coding
+  kAmbiguousFraming,   // 400: Content-Length with Transfer-Encoding, conflicting lengths, unknown coding,
+                       //      Transfer-Encoding in HTTP/1.0
   kMissingHost,        // 400: HTTP/1.1 without exactly one Host
+  kBadHost,            // 400: a Host that is not a host name or address with an optional port
   kBadTarget,          // 400: a target that is neither origin-, absolute- nor asterisk-form
+  kBareLineFeed,       // 400: LF without CR where chunked framing requires CRLF
+  kChunkLineTooLong,   // 400: a chunk size line (with its extensions) longer than the header limit
   kTargetTooLong,      // 414
   kHeaderTooLarge,     // 431
+  kTrailersTooLarge,   // 431: the trailer section of a chunked body larger than the header limit
   kBodyTooLarge,       // 413
   kVersionUnsupported  // 505
 };
@@ -34,8 +39,11 @@ std::string_view reject_reason(Reject reject) noexcept;
 // header are gone from the input buffer by the time the request is answered.
 //
 // Stricter than Beast alone where Beast is lenient: a Transfer-Encoding other than
-// exactly "chunked", or one combined with Content-Length, is refused instead of being
-// ignored, so that no request is ever framed two ways.
+// exactly "chunked", one combined with Content-Length or sent by an HTTP/1.0 client, a
+// bare LF in chunked framing, and chunk lines or trailers without bound are refused
+// instead of being ignored or waited for, so that no request is ever framed two ways
+// and no framing can hold bytes without limit. More lenient where RFC 9110 asks: a
+// later HTTP/1.x minor version (which Beast refuses) is read as HTTP/1.1.
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   RequestParser(const Limits& limits, std::string& arena);
@@ -44,8 +52,12 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::size_t feed(std::string_view input, boost::beast::error_code& ec);
 
   Reject reject() const noexcept { return reject_; }
-  // Valid once is_done(); views point into the arena.
+  // What is known of the request: all of it once is_done(), its header once
+  // is_header_done(), less before. Views point into the arena.
   Request request() const;
+  // The request is to be answered before its start line was parsed (a timeout): take its
+  // method from the bytes that arrived, so that a HEAD answer still carries no body.
+  void note_unparsed(std::string_view unparsed);
 
  private:
   struct Span {
@@ -56,6 +68,9 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   Span store(std::string_view value);
   std::string_view view(Span span) const;
   void fail(Reject reject, boost::beast::error_code& ec);
+  std::size_t put_limited(std::string_view input, boost::beast::error_code& ec);
+  void check_chunk_framing(std::string_view unconsumed, boost::beast::error_code& ec);
+  void classify(std::string_view input, const boost::beast::error_code& ec);
 
   void on_request_impl(boost::beast::http::verb method, boost::beast::string_view method_str,
                        boost::beast::string_view target, int version, boost::beast::error_code& ec) override;
@@ -82,10 +97,14 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   unsigned host_count_ = 0;
   unsigned transfer_encoding_count_ = 0;
   bool has_content_length_ = false;
+  bool expect_continue_ = false;
   bool header_done_ = false;
   bool start_line_done_ = false;
   std::size_t header_consumed_ = 0;  // header bytes Beast consumed in earlier calls
   std::uint64_t body_bytes_ = 0;
+  std::uint64_t chunk_left_ = 0;  // data bytes of the current chunk still to come
+  std::size_t trailer_bytes_ = 0;
+  std::string version_rewrite_;  // a start line with a later HTTP/1.x minor, as 1.1
 };
 
 // The length of the request target in `raw` (the start of a request), for telling an
@@ -93,7 +112,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 // trips before the request line is complete.
 std::size_t raw_target_length(std::string_view raw) noexcept;
 
-// Whether the request line at the start of `raw` ends in a well-formed "HTTP/x.y".
+// Whether the request line at the start of `raw` is "method SP target SP HTTP/x.y".
 bool has_wellformed_version(std::string_view raw) noexcept;
+
+// Whether `host` is a Host header value RFC 9112 3.2 allows: empty, or a reg-name, an
+// IPv4 address or a bracketed IPv6 address, with an optional port.
+bool is_valid_host(std::string_view host) noexcept;
 
 }  // namespace hello::http

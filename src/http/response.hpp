@@ -10,7 +10,8 @@ inline constexpr std::string_view kJson = "application/json";
 inline constexpr std::string_view kPrometheusText = "text/plain; version=0.0.4; charset=utf-8";
 
 // A response as handlers produce it. The HTTP layer adds the framing and the headers
-// every response carries (Date, Content-Length, X-Request-Id, ...).
+// every response carries (Date, Content-Length, X-Request-Id, ...), and decides from
+// the request whether the body is sent at all (never for HEAD).
 //
 // The body is either a view of storage that outlives the response (bodies rendered
 // once at start-up: the hot path allocates nothing) or a string the response owns.
@@ -45,13 +46,6 @@ class Response {
     return *this;
   }
 
-  // HEAD: every header as for GET, no body.
-  bool head_only() const noexcept { return head_only_; }
-  Response& set_head_only(bool value = true) noexcept {
-    head_only_ = value;
-    return *this;
-  }
-
  private:
   int status_ = 200;
   std::string_view content_type_ = kJson;
@@ -59,7 +53,6 @@ class Response {
   std::string owned_body_;
   bool owns_body_ = false;
   bool no_store_ = false;
-  bool head_only_ = false;
   std::string_view allow_;
 };
 

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include <boost/beast/http/status.hpp>
+
 namespace hello::http {
 
 namespace {
@@ -15,37 +17,6 @@ void append_number(std::string& out, std::size_t value) {
 
 }  // namespace
 
-std::string_view reason_phrase(int status) noexcept {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Content Too Large";
-    case 414:
-      return "URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    case 505:
-      return "HTTP Version Not Supported";
-    default:
-      return "Unknown";
-  }
-}
-
 std::size_t write_response(std::string& out, const Response& response, const ResponseMeta& meta) {
   const int status = response.status();
   // A 204 has neither body nor Content-Length (RFC 9110, 8.6); everything else is
@@ -56,7 +27,7 @@ std::size_t write_response(std::string& out, const Response& response, const Res
   out.append("HTTP/1.1 ");
   append_number(out, static_cast<std::size_t>(status));
   out.push_back(' ');
-  out.append(reason_phrase(status));
+  out.append(boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status)));
   out.append("\r\n");
   if (!no_content) {
     out.append("Content-Type: ");
@@ -84,12 +55,14 @@ std::size_t write_response(std::string& out, const Response& response, const Res
     out.append("Connection: keep-alive\r\n");
   }
   out.append("\r\n");
-  if (no_content || response.head_only()) {
+  if (no_content || meta.head_request) {
     return 0;
   }
   out.append(body);
   return body.size();
 }
+
+void write_continue(std::string& out) { out.append("HTTP/1.1 100 Continue\r\n\r\n"); }
 
 std::string_view DateCache::get(std::time_t now) {
   if (now != second_) {

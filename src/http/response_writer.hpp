@@ -15,6 +15,10 @@ struct ResponseMeta {
   std::string_view request_id;     // echoed as X-Request-Id
   bool close = false;              // Connection: close, and the connection ends after it
   bool keep_alive_header = false;  // Connection: keep-alive (an HTTP/1.0 client asked for it)
+  // The request was HEAD: every header as for GET, and never a body, whatever the status
+  // and however early the request was refused (RFC 9110 9.3.2). The one place that
+  // decides it is the request's method.
+  bool head_request = false;
 };
 
 // Appends the serialized response to `out` (one buffer, one write for a whole pipeline
@@ -22,7 +26,8 @@ struct ResponseMeta {
 // `out` has grown to its working size.
 std::size_t write_response(std::string& out, const Response& response, const ResponseMeta& meta);
 
-std::string_view reason_phrase(int status) noexcept;
+// Appends the interim "100 Continue" (RFC 9110 15.2.1): the client may send the body.
+void write_continue(std::string& out);
 
 // The Date header value, formatted once per second (each worker keeps its own).
 class DateCache {

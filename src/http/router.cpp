@@ -7,6 +7,7 @@ namespace hello::http {
 namespace {
 constexpr std::string_view kMethodNotAllowed = R"({"error":"method not allowed"})";
 constexpr std::string_view kNotFound = R"({"error":"not found"})";
+constexpr std::string_view kBadRequest = R"({"error":"bad request"})";
 }  // namespace
 
 void Router::get(std::string path, Handler handler, bool no_store) {
@@ -16,35 +17,47 @@ void Router::get(std::string path, Handler handler, bool no_store) {
   routes_.push_back(Route{std::move(path), std::move(handler), no_store});
 }
 
-Router::Result Router::route(const Request& request) const {
+Router::Match Router::match(const Request& request) const noexcept {
   // OPTIONS * asks about the server as a whole.
   if (request.path == "*") {
-    if (request.method == Method::kOptions) {
-      return {Response(204, {}).set_allow(kAllow), unmatched()};
-    }
-    return {Response(400, R"({"error":"bad request"})"), unmatched()};
+    return {unmatched(), request.method == Method::kOptions ? Outcome::kOptions : Outcome::kBadAsterisk};
   }
   for (std::size_t i = 0; i < routes_.size(); ++i) {
-    const Route& r = routes_[i];
-    if (r.path != request.path) {
+    if (routes_[i].path != request.path) {
       continue;
     }
     switch (request.method) {
       case Method::kGet:
-        return {r.handler(request).set_no_store(r.no_store), i};
       case Method::kHead:
-        return {r.handler(request).set_no_store(r.no_store).set_head_only(), i};
+        return {i, Outcome::kHandler};
       case Method::kOptions:
-        return {Response(204, {}).set_allow(kAllow), i};
+        return {i, Outcome::kOptions};
       default:
-        return {Response(405, kMethodNotAllowed).set_allow(kAllow), i};
+        return {i, Outcome::kMethodNotAllowed};
     }
   }
-  Response response = not_found_ ? not_found_(request) : Response(404, kNotFound);
-  if (request.method == Method::kHead) {
-    response.set_head_only();
+  return {unmatched(), Outcome::kNotFound};
+}
+
+Response Router::respond(const Match& match, const Request& request) const {
+  switch (match.outcome) {
+    case Outcome::kHandler: {
+      const Route& r = routes_[match.route];
+      // HEAD gets the GET answer; the response writer leaves out its body.
+      Response response = r.handler(request);
+      response.set_no_store(r.no_store);
+      return response;  // moved or elided, never copied
+    }
+    case Outcome::kNotFound:
+      return not_found_ ? not_found_(request) : Response(404, kNotFound);
+    case Outcome::kMethodNotAllowed:
+      return Response(405, kMethodNotAllowed).set_allow(kAllow);
+    case Outcome::kOptions:
+      return Response(204, {}).set_allow(kAllow);
+    case Outcome::kBadAsterisk:
+      break;
   }
-  return {std::move(response), unmatched()};
+  return Response(400, kBadRequest);
 }
 
 std::vector<std::string_view> Router::labels() const {

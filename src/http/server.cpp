@@ -1,7 +1,10 @@
 #include "http/server.hpp"
 
 #include <chrono>
+#include <future>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -15,11 +18,21 @@ namespace hello::http {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+// After a failed accept (out of file descriptors or memory), wait this long before the
+// next: the condition lasts, and retrying at once would spin.
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+// At most one warning per this interval while accepts keep failing.
+constexpr std::chrono::seconds kAcceptWarningInterval{10};
+}  // namespace
+
 // The acceptor lives on worker 0's io_context and is touched only on that thread.
 struct Server::Listener {
   explicit Listener(asio::io_context& io) : acceptor(io), retry(io) {}
   tcp::acceptor acceptor;
   asio::steady_timer retry;
+  std::chrono::steady_clock::time_point last_accept_warning{};
+  std::uint64_t accept_failures_unlogged = 0;  // since the last warning, that one included
 };
 
 Server::Server(ServerOptions options, const Router& router, Observer& observer)
@@ -76,52 +89,118 @@ void Server::start() {
   }
 }
 
-void Server::accept() {
+Worker& Server::next_worker() {
   Worker& target = *workers_[next_worker_];
   next_worker_ = (next_worker_ + 1) % workers_.size();
-  listener_->acceptor.async_accept(
-      target.io(), [this, &target](const boost::system::error_code& ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !listener_->acceptor.is_open()) {
-          return;  // the listener was closed: the drain has begun
-        }
-        if (ec) {
-          // Out of file descriptors or memory: say so, then pause instead of spinning.
-          if (options_.on_warning) {
-            options_.on_warning("accept failed: " + ec.message());
-          }
-          listener_->retry.expires_after(std::chrono::milliseconds{100});
-          listener_->retry.async_wait([this](const boost::system::error_code& wait_ec) {
-            if (!wait_ec) {
-              accept();
-            }
-          });
-          return;
-        }
-        if (open_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.max_connections) {
-          open_.fetch_sub(1, std::memory_order_relaxed);
-          observer_.on_connection_rejected(target.context().index);
-          boost::system::error_code ignored;
-          socket.close(ignored);
-        } else {
-          boost::system::error_code peer_ec;
-          const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
-          std::string peer_text = peer_ec ? std::string("unknown") : peer.address().to_string();
-          asio::post(target.io(), [&target, socket = std::move(socket), peer_text = std::move(peer_text)]() mutable {
-            std::make_shared<Session>(std::move(socket), target, std::move(peer_text))->start();
-          });
-        }
-        accept();
-      });
+  return target;
+}
+
+void Server::accept() {
+  Worker& target = next_worker();
+  listener_->acceptor.async_accept(target.io(),
+                                   [this, &target](const boost::system::error_code& ec, tcp::socket socket) {
+                                     on_accept(target, ec, std::move(socket));
+                                   });
+}
+
+void Server::on_accept(Worker& target, const boost::system::error_code& ec, tcp::socket socket) {
+  if (!ec) {
+    // Served even if the listener closed after the kernel handed it over: its client
+    // was let in and has a request on the way.
+    admit(target, std::move(socket));
+  }
+  if (ec == asio::error::operation_aborted || !listener_->acceptor.is_open()) {
+    return;  // the listener was closed: the drain has begun
+  }
+  if (!ec) {
+    accept();
+    return;
+  }
+  // Out of file descriptors or memory: say so, then pause instead of spinning.
+  warn_accept_failed(ec);
+  listener_->retry.expires_after(kAcceptRetry);
+  listener_->retry.async_wait([this](const boost::system::error_code& wait_ec) {
+    if (!wait_ec) {
+      accept();
+    }
+  });
+}
+
+void Server::warn_accept_failed(const boost::system::error_code& ec) {
+  // While the condition lasts, accept fails at every retry: one line per interval, with
+  // the count of failures since the last one, says as much without flooding the log.
+  const auto now = std::chrono::steady_clock::now();
+  Listener& l = *listener_;
+  if (l.accept_failures_unlogged > 0 && now - l.last_accept_warning < kAcceptWarningInterval) {
+    ++l.accept_failures_unlogged;
+    return;
+  }
+  if (options_.on_warning) {
+    std::string message = "accept failed: " + ec.message();
+    if (l.accept_failures_unlogged > 1) {
+      message += " (" + std::to_string(l.accept_failures_unlogged - 1) + " more failures since the last warning)";
+    }
+    options_.on_warning(message);
+  }
+  l.last_accept_warning = now;
+  l.accept_failures_unlogged = 1;
+}
+
+void Server::admit(Worker& target, tcp::socket socket) {
+  if (open_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.max_connections) {
+    open_.fetch_sub(1, std::memory_order_relaxed);
+    observer_.on_connection_rejected(target.context().index);
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  boost::system::error_code peer_ec;
+  const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+  std::string peer_text = peer_ec ? std::string("unknown") : peer.address().to_string();
+  asio::post(target.io(), [&target, socket = std::move(socket), peer_text = std::move(peer_text)]() mutable {
+    std::make_shared<Session>(std::move(socket), target, std::move(peer_text))->start();
+  });
 }
 
 void Server::stop_accepting() {
-  asio::post(workers_.front()->io(), [this] {
-    boost::system::error_code ignored;
+  // The listener closes on its own thread; this waits until it has, so that the drain's
+  // count of open connections already includes every connection the listener let in
+  // (a poll that ran earlier could see none, end the drain and reset them).
+  auto listener_closed = std::make_shared<std::promise<void>>();
+  std::vector<std::future<void>> done;
+  done.push_back(listener_closed->get_future());
+  asio::post(workers_.front()->io(), [this, listener_closed] {
+    boost::system::error_code ec;
     listener_->retry.cancel();
-    listener_->acceptor.close(ignored);
+    // Connections whose handshake the kernel completed but that nobody accepted yet
+    // would be reset by the close: take them in first.
+    listener_->acceptor.non_blocking(true, ec);
+    while (!ec) {
+      Worker& target = next_worker();
+      tcp::socket socket(target.io());
+      listener_->acceptor.accept(socket, ec);
+      if (!ec) {
+        admit(target, std::move(socket));
+      }
+    }
+    listener_->acceptor.close(ec);
+    // Posted after the close, so it runs after every accept completion queued before it
+    // (each has counted its connection by then).
+    asio::post(workers_.front()->io(), [listener_closed] { listener_closed->set_value(); });
   });
   for (auto& worker : workers_) {
-    asio::post(worker->io(), [w = worker.get()] { w->stop_accepting(); });
+    auto drained = std::make_shared<std::promise<void>>();
+    done.push_back(drained->get_future());
+    asio::post(worker->io(), [w = worker.get(), drained] {
+      w->stop_accepting();
+      drained->set_value();
+    });
+  }
+  // The workers answer within a handler's time; the bound only keeps a wedged worker
+  // from stalling the drain (its deadline still applies).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{2};
+  for (auto& f : done) {
+    f.wait_until(deadline);
   }
 }
 

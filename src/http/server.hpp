@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/ip/tcp.hpp>
+
 #include "http/limits.hpp"
 #include "http/observer.hpp"
 #include "http/router.hpp"
@@ -44,7 +46,8 @@ class Server {
   void start();
 
   // The drain's second step: close the listener, close idle keep-alive connections, and
-  // make every further response carry Connection: close.
+  // make every further response carry Connection: close. Returns once the listener is
+  // closed and every connection it let in is counted in open_connections().
   void stop_accepting();
   // Closes every connection now (the drain deadline, or a second signal).
   void close_all();
@@ -55,6 +58,11 @@ class Server {
 
  private:
   void accept();
+  // Hands an accepted connection to `target`, or closes it when MAX_CONNECTIONS are open.
+  void admit(Worker& target, boost::asio::ip::tcp::socket socket);
+  Worker& next_worker();
+  void on_accept(Worker& target, const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+  void warn_accept_failed(const boost::system::error_code& ec);
 
   ServerOptions options_;
   const Router& router_;

@@ -16,8 +16,9 @@ namespace asio = boost::asio;
 namespace {
 
 // Read buffer: small to start (most requests are a few hundred bytes), grown up to the
-// header limit plus room for the parser to see that the limit was passed.
-constexpr std::size_t kInitialInput = 4096;
+// header limit plus room for the parser to see that the limit was passed, and back to
+// this size once the connection is idle again.
+constexpr std::size_t kInitialInput = Session::kRetainedInput;
 // After the last response of a connection, unread input is drained this long before the
 // socket closes: closing with unread data would send a reset that can destroy the
 // response still in flight (the client would see a reset instead of our 413 or 400).
@@ -29,15 +30,17 @@ Session::Session(asio::ip::tcp::socket socket, Worker& worker, std::string peer)
     : socket_(std::move(socket)),
       worker_(worker),
       peer_(std::move(peer)),
-      protocol_(worker.context(), peer_),
+      protocol_(worker.context(), peer_, Clock::now()),
       in_(new char[kInitialInput]),
       in_capacity_(kInitialInput) {
   worker_.add(*this);
   worker_.observer().on_connection_opened(worker_.context().index);
+  account_buffers();
 }
 
 Session::~Session() {
   worker_.remove(*this);
+  worker_.observer().on_buffers_resized(worker_.context().index, buffer_bytes_, 0);
   worker_.observer().on_connection_closed(worker_.context().index);
   worker_.open_connections().fetch_sub(1, std::memory_order_relaxed);
 }
@@ -45,28 +48,56 @@ Session::~Session() {
 void Session::start() {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  if (worker_.context().closing) {
-    close_now();
+  if (worker_.stopped()) {
+    close_now();  // the worker is shutting down for good: nothing will run this session
     return;
   }
+  // Accepted before the listener closed, even if the drain has begun since: its client
+  // has a request on the way. It is served (with Connection: close) within the header
+  // timeout from now, not reset.
   await_request(Clock::now());
+}
+
+void Session::account_buffers() noexcept {
+  const std::size_t held = in_capacity_ + out_.capacity() + protocol_.arena_capacity();
+  if (held != buffer_bytes_) {
+    worker_.observer().on_buffers_resized(worker_.context().index, buffer_bytes_, held);
+    buffer_bytes_ = held;
+  }
 }
 
 bool Session::idle() const noexcept { return state_ == State::kReading && in_size_ == 0 && !protocol_.mid_request(); }
 
 void Session::await_request(Clock::time_point now) {
   state_ = State::kReading;
-  const Limits& limits = worker_.limits();
-  if (!protocol_.mid_request()) {
-    header_deadline_set_ = false;
-    deadline_ = now + limits.idle_timeout;
-  } else if (protocol_.in_body()) {
-    deadline_ = now + limits.header_timeout;  // progress-based while a body arrives
-  } else if (!header_deadline_set_) {
-    header_deadline_set_ = true;  // the whole header block within one timeout
-    deadline_ = now + limits.header_timeout;
+  deadline_ = protocol_.read_deadline(now);
+  if (in_size_ == 0 && !protocol_.mid_request()) {
+    // Idle between requests: the one moment buffer sizes are checked on the usual path.
+    const std::size_t out_capacity = out_.capacity();
+    const std::size_t arena_capacity = protocol_.arena_capacity();
+    if (in_capacity_ > kRetainedInput || out_capacity > kRetainedOutput || arena_capacity > Protocol::kRetainedArena) {
+      release_burst();
+    } else if (in_capacity_ + out_capacity + arena_capacity != buffer_bytes_) {
+      account_buffers();
+    }
   }
   read();
+}
+
+void Session::release_burst() {
+  // Between requests, nothing is in the buffers: what a burst (a large header, a
+  // pipelined batch) made them grow to goes back, so that one burst does not cost its
+  // memory for the connection's lifetime. An ordinary request never grows them past
+  // their retained sizes, so this is not even called on the usual path.
+  if (in_capacity_ > kRetainedInput) {
+    in_ = std::make_unique_for_overwrite<char[]>(kRetainedInput);
+    in_capacity_ = kRetainedInput;
+  }
+  if (out_.capacity() > kRetainedOutput) {
+    std::string().swap(out_);
+  }
+  protocol_.release_burst();
+  account_buffers();
 }
 
 void Session::read() {
@@ -76,9 +107,16 @@ void Session::read() {
   if (in_size_ == in_capacity_) {
     const std::size_t ceiling = worker_.limits().max_header_bytes + kInitialInput;
     if (in_capacity_ >= ceiling) {
-      // The parser consumed nothing from a full buffer: cannot happen with the header
-      // limit below the ceiling, but never spin on it.
-      close_now();
+      // The parser took nothing from a full buffer. It refuses any run of bytes it cannot
+      // consume (a header block, a chunk line, a trailer section) once that run is longer
+      // than the header limit, which is below the ceiling; if that ever failed, the client
+      // still gets an answer, a log line and a metric instead of a silent close.
+      out_.clear();
+      protocol_.overflow(std::string_view(in_.get(), in_size_), out_);
+      answered_in_write_ = protocol_.take_answered();
+      state_ = State::kWriting;
+      deadline_ = Clock::now() + kLingerTimeout;
+      write();
       return;
     }
     const std::size_t grown = std::min(in_capacity_ * 2, ceiling);
@@ -86,6 +124,7 @@ void Session::read() {
     std::memcpy(bigger.get(), in_.get(), in_size_);
     in_ = std::move(bigger);
     in_capacity_ = grown;
+    account_buffers();
   }
   read_pending_ = true;
   socket_.async_read_some(asio::buffer(in_.get() + in_size_, in_capacity_ - in_size_),
@@ -124,6 +163,9 @@ void Session::process(Clock::time_point now) {
     std::memmove(in_.get(), in_.get() + consumed, in_size_);
   }
   answered_in_write_ = protocol_.take_answered();
+  if (out_.size() > kRetainedOutput) {
+    account_buffers();  // a batch larger than usual: the output buffer grew for it
+  }
   if (!out_.empty()) {
     state_ = State::kWriting;
     // A client that stops reading its responses is cut off like an idle one.
@@ -169,8 +211,9 @@ void Session::on_write(const boost::system::error_code& ec, std::size_t) {
     process(now);
     return;
   }
-  if (worker_.context().closing) {
-    // Draining: the response just written was the connection's last.
+  if (worker_.context().closing && !protocol_.mid_request()) {
+    // Draining: the response just written was the connection's last (a "100 Continue"
+    // is not: its request is still to be answered).
     finish(now);
     return;
   }
@@ -192,7 +235,7 @@ void Session::check_deadline(Clock::time_point now) {
   }
   if (state_ == State::kReading && protocol_.mid_request()) {
     out_.clear();
-    protocol_.timeout(out_, now);
+    protocol_.timeout(std::string_view(in_.get(), in_size_), out_, now);
     answered_in_write_ = protocol_.take_answered();
     state_ = State::kWriting;
     deadline_ = now + kLingerTimeout;
@@ -203,13 +246,15 @@ void Session::check_deadline(Clock::time_point now) {
 }
 
 void Session::drain() {
-  if (idle()) {
+  // An idle kept-alive connection closes now. A new connection that has sent nothing yet
+  // does not: its first request is on the way (the header timeout bounds the wait).
+  if (idle() && !protocol_.fresh()) {
     close_now();
   }
   // Otherwise the worker's closing flag makes the response in progress the last one.
 }
 
-void Session::close_now() {
+void Session::close_now() noexcept {
   if (state_ == State::kClosed) {
     return;
   }

@@ -14,7 +14,7 @@ namespace {
 // Deadlines are checked a few times per shortest timeout: a 10 s header timeout fires
 // between 10 and 11 s, and an idle process with no connections never wakes up.
 std::chrono::milliseconds sweep_interval_for(const Limits& limits) {
-  const auto shortest = std::min(limits.header_timeout, limits.idle_timeout);
+  const auto shortest = std::min({limits.header_timeout, limits.body_timeout, limits.idle_timeout});
   return std::clamp(shortest / 8, std::chrono::milliseconds{10}, std::chrono::milliseconds{1000});
 }
 
@@ -53,11 +53,27 @@ void Worker::run() {
       io_.run();
       return;
     } catch (const std::exception& e) {
-      // A bug escaped a handler; keep serving the other connections.
-      if (on_warning_) {
-        on_warning_(std::string("worker caught an exception: ") + e.what());
+      // A bug (or no memory) escaped a handler; keep serving the other connections, and
+      // keep their deadlines enforced even if it was the sweep's own re-arming that failed.
+      warn("worker caught an exception: ", e.what());
+      try {
+        if (sessions_ > 0) {
+          arm_sweep();
+        }
+      } catch (const std::exception& again) {
+        warn("worker cannot re-arm its deadline sweep: ", again.what());
       }
     }
+  }
+}
+
+void Worker::warn(std::string_view what, std::string_view detail) noexcept {
+  try {
+    if (on_warning_) {
+      on_warning_(std::string(what).append(detail));
+    }
+  } catch (const std::exception&) {
+    // No memory even for the message: the failure itself is what matters, and it is handled.
   }
 }
 
@@ -71,6 +87,7 @@ void Worker::join() {
   // Close what is left and run the aborted handlers, so every session is destroyed
   // (and counted out) while the worker still exists; a connection handed over but not
   // yet started closes at once.
+  stopped_ = true;
   context_.closing = true;
   close_all();
   io_.restart();
@@ -104,25 +121,34 @@ void Worker::arm_sweep() {
   if (sweep_armed_) {
     return;
   }
-  sweep_armed_ = true;
   sweep_timer_.expires_after(sweep_interval_);
   sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
     sweep_armed_ = false;
-    if (!ec) {
-      sweep();
+    if (ec) {
+      return;
     }
+    // Re-armed before the walk: whatever fails below, the next sweep is already due.
+    if (sessions_ > 0) {
+      arm_sweep();
+    }
+    sweep();
   });
+  sweep_armed_ = true;  // only once a wait is really pending
 }
 
-void Worker::sweep() {
+void Worker::sweep() noexcept {
   const Clock::time_point now = Clock::now();
   // check_deadline may close a socket, but sessions are destroyed only later, when their
   // aborted operations complete: the list stays intact during the walk.
   for (Session* s = head_; s != nullptr; s = s->next) {
-    s->check_deadline(now);
-  }
-  if (sessions_ > 0) {
-    arm_sweep();
+    try {
+      s->check_deadline(now);
+    } catch (const std::exception& e) {
+      // Its 408 could not be written (no memory, or a bug): cut that connection off and
+      // go on with the others' deadlines.
+      s->close_now();
+      warn("deadline check failed, connection closed: ", e.what());
+    }
   }
 }
 

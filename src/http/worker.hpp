@@ -34,6 +34,8 @@ class Worker {
   const Limits& limits() const noexcept { return limits_; }
   Observer& observer() noexcept { return context_.observer; }
   std::atomic<std::size_t>& open_connections() noexcept { return open_; }
+  // join() has begun: the worker's thread no longer runs; sessions still to start close.
+  bool stopped() const noexcept { return stopped_; }
 
   void start();
   void join();
@@ -46,8 +48,9 @@ class Worker {
 
  private:
   void arm_sweep();
-  void sweep();
+  void sweep() noexcept;
   void run();
+  void warn(std::string_view what, std::string_view detail) noexcept;
 
   const Limits& limits_;
   std::atomic<std::size_t>& open_;
@@ -58,6 +61,7 @@ class Worker {
   boost::asio::steady_timer sweep_timer_;
   std::chrono::milliseconds sweep_interval_;
   bool sweep_armed_ = false;
+  bool stopped_ = false;
   Session* head_ = nullptr;
   std::size_t sessions_ = 0;
   std::thread thread_;

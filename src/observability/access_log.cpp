@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <exception>
 #include <string>
 
 #include "observability/json.hpp"
@@ -35,7 +36,15 @@ std::string_view method_of(const http::Exchange& e) {
 
 }  // namespace
 
-void AccessLog::write(const http::Exchange& e) {
+void AccessLog::write(const http::Exchange& e) noexcept {
+  try {
+    format(e);
+  } catch (const std::exception&) {
+    sink_.count_dropped();  // out of memory for the line: the request is answered anyway
+  }
+}
+
+void AccessLog::format(const http::Exchange& e) {
   thread_local std::string line;
   line.clear();
   const auto now = std::chrono::system_clock::now();

@@ -12,9 +12,11 @@ namespace hello::observability {
 class AccessLog {
  public:
   AccessLog(LogSink& sink, LogFormat format) : sink_(sink), format_(format) {}
-  void write(const http::Exchange& exchange);
+  // Never throws: a line that cannot be formatted is counted as dropped.
+  void write(const http::Exchange& exchange) noexcept;
 
  private:
+  void format(const http::Exchange& exchange);
   LogSink& sink_;
   LogFormat format_;
 };

@@ -30,12 +30,12 @@ LogSink::~LogSink() {
   thread_.join();
 }
 
-void LogSink::write(std::string_view line) {
+void LogSink::write(std::string_view line) noexcept {
   bool wake = false;
-  {
+  try {
     std::lock_guard lock(mutex_);
     if (pending_.size() + line.size() > max_buffered_) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
+      count_dropped();
       return;
     }
     // Wake the writer for the first line of a batch and when a batch is full; lines in
@@ -43,6 +43,9 @@ void LogSink::write(std::string_view line) {
     wake = pending_.empty() || (pending_.size() < kBatchBytes && pending_.size() + line.size() >= kBatchBytes);
     pending_.append(line);
     ++appended_;
+  } catch (const std::exception&) {
+    count_dropped();  // the buffer could not grow (or the lock failed): lose the line, not the request
+    return;
   }
   if (wake) {
     wake_writer_.notify_one();

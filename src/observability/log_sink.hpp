@@ -23,8 +23,11 @@ class LogSink {
   LogSink(const LogSink&) = delete;
   LogSink& operator=(const LogSink&) = delete;
 
-  // `line` must end with '\n'. Thread-safe.
-  void write(std::string_view line);
+  // `line` must end with '\n'. Thread-safe. Never throws: a line that cannot be kept
+  // (no room, no memory) is counted as dropped.
+  void write(std::string_view line) noexcept;
+  // A line its writer could not even produce.
+  void count_dropped() noexcept { dropped_.fetch_add(1, std::memory_order_relaxed); }
   // Blocks until everything written so far is out.
   void flush();
   std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }

@@ -19,6 +19,9 @@ struct alignas(64) Metrics::Shard {
   Counter opened;
   Counter closed;
   Counter rejected;
+  // Bytes connection buffers grew and shrank by: their difference is what they hold.
+  Counter buffer_grown;
+  Counter buffer_released;
   LatencyHistogram latency;
 };
 
@@ -87,6 +90,14 @@ void Metrics::responses_written(std::size_t worker, std::size_t count) noexcept 
 void Metrics::connection_opened(std::size_t worker) noexcept { shards_[worker]->opened.add(); }
 void Metrics::connection_closed(std::size_t worker) noexcept { shards_[worker]->closed.add(); }
 void Metrics::connection_rejected(std::size_t worker) noexcept { shards_[worker]->rejected.add(); }
+void Metrics::buffers_resized(std::size_t worker, std::size_t before, std::size_t after) noexcept {
+  Shard& s = *shards_[worker];
+  if (after > before) {
+    s.buffer_grown.add(after - before);
+  } else {
+    s.buffer_released.add(before - after);
+  }
+}
 
 Metrics::Totals Metrics::totals() const {
   Totals t;
@@ -179,16 +190,20 @@ std::string Metrics::render(std::string_view extra) const {
   std::uint64_t opened = 0;
   std::uint64_t closed = 0;
   std::uint64_t rejected = 0;
+  std::uint64_t buffer_grown = 0;
+  std::uint64_t buffer_released = 0;
   for (const auto& s : shards_) {
     // Read the "end" counters first, so that a concurrent request can only make the
     // gauges below momentarily high, never negative.
     written += s->written.get();
     closed += s->closed.get();
+    buffer_released += s->buffer_released.get();
   }
   for (const auto& s : shards_) {
     started += s->started.get();
     opened += s->opened.get();
     rejected += s->rejected.get();
+    buffer_grown += s->buffer_grown.get();
   }
   header(out, "http_requests_in_flight", "gauge", "Requests received whose response is not yet written.");
   out.append("http_requests_in_flight ");
@@ -197,6 +212,11 @@ std::string Metrics::render(std::string_view extra) const {
   header(out, "http_connections_open", "gauge", "Open client connections.");
   out.append("http_connections_open ");
   append_integer(out, opened - std::min(opened, closed));
+  out.push_back('\n');
+  header(out, "http_connection_buffer_bytes", "gauge",
+         "Bytes the open connections hold in their read, write and header buffers.");
+  out.append("http_connection_buffer_bytes ");
+  append_integer(out, buffer_grown - std::min(buffer_grown, buffer_released));
   out.push_back('\n');
   header(out, "http_connections_total", "counter", "Client connections accepted.");
   out.append("http_connections_total ");

@@ -48,6 +48,7 @@ class Metrics {
   void connection_opened(std::size_t worker) noexcept;
   void connection_closed(std::size_t worker) noexcept;
   void connection_rejected(std::size_t worker) noexcept;
+  void buffers_resized(std::size_t worker, std::size_t before, std::size_t after) noexcept;
 
   // Any thread.
   struct Totals {

@@ -33,7 +33,10 @@ const std::vector<SettingDoc> kSettings = {
     {"MAX_CONNECTIONS", "10000", "an integer from 1 to 1000000", "open connections; more are closed at once"},
     {"MAX_REQUESTS_PER_CONNECTION", "0", "an integer from 0 to 1000000000 (0: no limit)",
      "requests served on one connection before it closes"},
-    {"HEADER_TIMEOUT_S", "10", "seconds from 0.05 to 3600", "time to receive a request's header (else 408)"},
+    {"HEADER_TIMEOUT_S", "10", "seconds from 0.05 to 3600",
+     "time to receive a request's header, from the accept for a connection's first (else 408)"},
+    {"BODY_TIMEOUT_S", "30", "seconds from 0.05 to 3600",
+     "time to receive a whole request body, for requests answered after it (else 408)"},
     {"IDLE_TIMEOUT_S", "75", "seconds from 0.05 to 3600",
      "idle keep-alive connections close after this; keep it above the ALB's 60 s"},
     {"DRAIN_DELAY_S", "10", "seconds from 0 to 3600",
@@ -220,6 +223,7 @@ Result<Config> load_config(const Environment& env, std::size_t cpus) {
   read.integer("MAX_CONNECTIONS", l.max_connections, 1, 1000000);
   read.integer("MAX_REQUESTS_PER_CONNECTION", l.max_requests_per_connection, 0, 1000000000);
   read.seconds("HEADER_TIMEOUT_S", l.header_timeout, 0.05, 3600);
+  read.seconds("BODY_TIMEOUT_S", l.body_timeout, 0.05, 3600);
   read.seconds("IDLE_TIMEOUT_S", l.idle_timeout, 0.05, 3600);
   read.seconds("DRAIN_DELAY_S", c.drain_delay, 0, 3600);
   read.seconds("SHUTDOWN_TIMEOUT_S", c.shutdown_timeout, 0.05, 3600);
@@ -243,6 +247,18 @@ Result<Config> load_config(const Environment& env, std::size_t cpus) {
     return Result<Config>::failure(errors.message());
   }
   return c;
+}
+
+std::optional<std::string> local_address_for(std::string_view host) {
+  boost::system::error_code ec;
+  const boost::asio::ip::address address = boost::asio::ip::make_address(host, ec);
+  if (ec) {
+    return std::nullopt;
+  }
+  if (!address.is_unspecified()) {
+    return std::string(host);
+  }
+  return address.is_v6() ? "::1" : "127.0.0.1";
 }
 
 std::vector<std::string> config_warnings(const Config& c) {

@@ -50,6 +50,11 @@ Environment process_environment();
 // cgroup quota allows). A failure names the variable, the value and what is allowed.
 Result<Config> load_config(const Environment& env, std::size_t cpus);
 
+// Where a client on this machine reaches a service listening on `host` (a HOST value):
+// the loopback address of its family for a wildcard (0.0.0.0 or ::), else `host` itself.
+// Nothing when `host` is not an IP address, which HOST must be.
+std::optional<std::string> local_address_for(std::string_view host);
+
 // Facts worth a warning at start-up (a setting that works but is probably wrong).
 std::vector<std::string> config_warnings(const Config& config);
 

@@ -76,4 +76,8 @@ Result<TaskMetadata> fetch_task_metadata(const std::string& base_uri, std::chron
   return parse_task_metadata(task.value().body, container.value().body);
 }
 
+TaskMetadataFetch::TaskMetadataFetch(std::string base_uri, std::chrono::milliseconds timeout, Done done)
+    : thread_(
+          [uri = std::move(base_uri), timeout, done = std::move(done)] { done(fetch_task_metadata(uri, timeout)); }) {}
+
 }  // namespace hello::platform

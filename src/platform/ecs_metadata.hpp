@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "platform/result.hpp"
 
@@ -29,6 +31,19 @@ Result<TaskMetadata> parse_task_metadata(std::string_view task_json, std::string
 
 // Fetches both answers within `timeout` in all.
 Result<TaskMetadata> fetch_task_metadata(const std::string& base_uri, std::chrono::milliseconds timeout);
+
+// Fetches the task metadata once, on its own thread, and hands the result to `done` (on
+// that thread). The thread is joined when this object goes away, however that happens:
+// an exception unwinding the caller included (a std::thread still joinable there would
+// call std::terminate).
+class TaskMetadataFetch {
+ public:
+  using Done = std::function<void(Result<TaskMetadata>)>;
+  TaskMetadataFetch(std::string base_uri, std::chrono::milliseconds timeout, Done done);
+
+ private:
+  std::jthread thread_;
+};
 
 // Set once by the start-up fetch (on its own thread), read by /info on any worker.
 class TaskMetadataSlot {

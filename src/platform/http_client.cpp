@@ -2,10 +2,21 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <netdb.h>
+#include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -74,13 +85,87 @@ Result<Url> parse_url(std::string_view text) {
   return url;
 }
 
+namespace {
+
+using Endpoints = std::vector<tcp::endpoint>;
+
+// getaddrinfo cannot be cancelled, and Asio's resolver runs it on an internal thread that
+// its destructor joins: a DNS query that hangs would hold the caller for as long as the
+// query takes, whatever the caller's timeout. The query runs on a detached thread
+// instead, and the caller waits at most `timeout` for it; a query given up on finishes
+// (and frees what it shares) on its own. An IP address needs no query at all.
+Result<Endpoints> resolve(const std::string& host, const std::string& port, std::chrono::milliseconds timeout) {
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(host, ec);
+  if (!ec) {
+    return Endpoints{tcp::endpoint(address, static_cast<std::uint16_t>(std::stoul(port)))};
+  }
+  struct Query {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::optional<Result<Endpoints>> result;
+  };
+  const auto query = std::make_shared<Query>();
+  try {
+    std::thread([query, host, port] {
+      addrinfo hints{};
+      hints.ai_family = AF_UNSPEC;
+      hints.ai_socktype = SOCK_STREAM;
+      addrinfo* list = nullptr;
+      const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &list);
+      Result<Endpoints> result = Result<Endpoints>::failure(std::string("cannot resolve ") + host + ": " +
+                                                            (rc == 0 ? "no address" : ::gai_strerror(rc)));
+      if (rc == 0) {
+        Endpoints endpoints;
+        for (const addrinfo* a = list; a != nullptr; a = a->ai_next) {
+          if (a->ai_family == AF_INET || a->ai_family == AF_INET6) {
+            tcp::endpoint endpoint;
+            std::memcpy(endpoint.data(), a->ai_addr, a->ai_addrlen);
+            endpoints.push_back(endpoint);
+          }
+        }
+        ::freeaddrinfo(list);
+        if (!endpoints.empty()) {
+          result = std::move(endpoints);
+        }
+      }
+      const std::lock_guard lock(query->mutex);
+      query->result = std::move(result);
+      query->done.notify_all();
+    }).detach();
+  } catch (const std::system_error& e) {
+    return Result<Endpoints>::failure(std::string("cannot resolve ") + host + ": " + e.what());
+  }
+  std::unique_lock lock(query->mutex);
+  if (!query->done.wait_for(lock, timeout, [&] { return query->result.has_value(); })) {
+    return Result<Endpoints>::failure("cannot resolve " + host + " within " + std::to_string(timeout.count()) + " ms");
+  }
+  return std::move(*query->result);
+}
+
+}  // namespace
+
 Result<HttpAnswer> http_get(const Url& url, std::chrono::milliseconds timeout) {
+  // One deadline for everything, name resolution included.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto endpoints = resolve(url.host, url.port, timeout);
+  if (!endpoints) {
+    return Result<HttpAnswer>::failure(endpoints.error());
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (left.count() <= 0) {
+    return Result<HttpAnswer>::failure("no answer from " + url.host + ":" + url.port + " within " +
+                                       std::to_string(timeout.count()) + " ms");
+  }
   asio::io_context io{1};
-  tcp::resolver resolver(io);
   beast::tcp_stream stream(io);
   beast::flat_buffer buffer;
   bhttp::request<bhttp::empty_body> request{bhttp::verb::get, url.target, 11};
-  request.set(bhttp::field::host, url.host);
+  // RFC 9112 3.2: the authority of the URL, an IPv6 literal in brackets, the port when
+  // it is not the default.
+  const bool ipv6 = url.host.find(':') != std::string::npos;
+  request.set(bhttp::field::host,
+              (ipv6 ? "[" + url.host + "]" : url.host) + (url.port == "80" ? std::string() : ":" + url.port));
   request.set(bhttp::field::user_agent, "hello-service-check");
   request.set(bhttp::field::connection, "close");
   bhttp::response_parser<bhttp::string_body> parser;
@@ -92,32 +177,24 @@ Result<HttpAnswer> http_get(const Url& url, std::chrono::milliseconds timeout) {
     failure = std::string(step) + " " + url.host + ":" + url.port + ": " + ec.message();
   };
 
-  stream.expires_after(timeout);
-  resolver.async_resolve(
-      url.host, url.port, [&](const beast::error_code& ec, const tcp::resolver::results_type& results) {
-        if (ec) {
-          return fail("cannot resolve", ec);
+  stream.expires_after(left);
+  stream.async_connect(endpoints.value(), [&](const beast::error_code& ec, const tcp::endpoint&) {
+    if (ec) {
+      return fail("cannot connect to", ec);
+    }
+    bhttp::async_write(stream, request, [&](const beast::error_code& ec2, std::size_t) {
+      if (ec2) {
+        return fail("cannot send to", ec2);
+      }
+      bhttp::async_read(stream, buffer, parser, [&](const beast::error_code& ec3, std::size_t) {
+        if (ec3) {
+          return fail("no valid answer from", ec3);
         }
-        stream.async_connect(results, [&](const beast::error_code& ec2, const tcp::endpoint&) {
-          if (ec2) {
-            return fail("cannot connect to", ec2);
-          }
-          bhttp::async_write(stream, request, [&](const beast::error_code& ec3, std::size_t) {
-            if (ec3) {
-              return fail("cannot send to", ec3);
-            }
-            bhttp::async_read(stream, buffer, parser, [&](const beast::error_code& ec4, std::size_t) {
-              if (ec4) {
-                return fail("no valid answer from", ec4);
-              }
-              done = true;
-            });
-          });
-        });
+        done = true;
       });
-  // One deadline for everything, name resolution included (the stream's own timer
-  // covers only the socket operations).
-  io.run_for(timeout);
+    });
+  });
+  io.run_for(left);
   if (!done && !failure) {
     failure = "no answer from " + url.host + ":" + url.port + " within " + std::to_string(timeout.count()) + " ms";
   }

@@ -34,6 +34,7 @@ TEST(ConfigErrorTest, EveryValidatedVariableStopsStartUp) {
                                                                                     {"MAX_BODY_BYTES", "x"},
                                                                                     {"MAX_CONNECTIONS", "0"},
                                                                                     {"HEADER_TIMEOUT_S", "0"},
+                                                                                    {"BODY_TIMEOUT_S", "0.01"},
                                                                                     {"IDLE_TIMEOUT_S", "never"},
                                                                                     {"DRAIN_DELAY_S", "-1"},
                                                                                     {"SHUTDOWN_TIMEOUT_S", "1"},
@@ -57,8 +58,8 @@ TEST(HelpTest, ListsEverySettingWithItsDefault) {
   EXPECT_EQ(r.exit_code, 0);
   for (const char* name :
        {"PORT", "HOST", "WORKERS", "APP_ENV", "LOG_LEVEL", "LOG_FORMAT", "ACCESS_LOG", "METRICS_ENABLED",
-        "MAX_HEADER_BYTES", "MAX_BODY_BYTES", "MAX_CONNECTIONS", "HEADER_TIMEOUT_S", "IDLE_TIMEOUT_S", "DRAIN_DELAY_S",
-        "SHUTDOWN_TIMEOUT_S", "EMF_INTERVAL_S"}) {
+        "MAX_HEADER_BYTES", "MAX_BODY_BYTES", "MAX_CONNECTIONS", "HEADER_TIMEOUT_S", "BODY_TIMEOUT_S", "IDLE_TIMEOUT_S",
+        "DRAIN_DELAY_S", "SHUTDOWN_TIMEOUT_S", "EMF_INTERVAL_S"}) {
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
   }
   EXPECT_NE(r.out.find("healthcheck"), std::string::npos);
@@ -83,7 +84,41 @@ TEST(HelpTest, TheReadmeDocumentsEverySettingWithTheSameDefault) {
     EXPECT_NE(text.find("| `" + name + "` | " + value + " |"), std::string::npos)
         << name << " (default " << value << ") is missing from the README's configuration table";
   }
-  EXPECT_GE(settings, 18);
+  EXPECT_GE(settings, 19);
+}
+
+TEST(HelpTest, EverySettingTheReadmeDocumentsIsInHelpWithTheSameDefault) {
+  // The other direction: no row of the README's configuration table is missing from
+  // --help (a setting removed from the code, or one only the README knows).
+  std::ifstream readme(std::string(HELLO_SOURCE_DIR) + "/README.md");
+  ASSERT_TRUE(readme.good());
+  const RunResult help = run_binary({"--help"});
+  bool in_table = false;
+  int rows = 0;
+  for (std::string line; std::getline(readme, line);) {
+    if (line.rfind("| variable | default |", 0) == 0) {
+      in_table = true;
+      continue;
+    }
+    if (!in_table || line.rfind("|---", 0) == 0) {
+      continue;
+    }
+    if (line.rfind("| `", 0) != 0) {
+      break;  // the end of the table
+    }
+    const std::size_t name_end = line.find('`', 3);
+    const std::string name = line.substr(3, name_end - 3);
+    const std::size_t value_start = line.find("| ", name_end) + 2;
+    const std::string value = line.substr(value_start, line.find(" |", value_start) - value_start);
+    ++rows;
+    const std::size_t at = help.out.find("  " + name + " ");
+    ASSERT_NE(at, std::string::npos) << name << " is in the README but not in --help";
+    std::istringstream words(help.out.substr(at, help.out.find('\n', at) - at));
+    std::string help_name, word, help_value;
+    words >> help_name >> word >> help_value;
+    EXPECT_EQ(help_value, value) << name << ": the README and --help disagree on the default";
+  }
+  EXPECT_GE(rows, 19);
 }
 
 TEST(HelpTest, UnknownCommandIsAUsageError) {
@@ -160,6 +195,78 @@ TEST(VerifyTest, UsageErrors) {
   EXPECT_EQ(run_binary({"verify"}).exit_code, 2);
   EXPECT_EQ(run_binary({"verify", "--url", "https://example.com"}).exit_code, 2);
   EXPECT_EQ(run_binary({"verify", "--url", "http://127.0.0.1:9", "--consecutive", "0"}).exit_code, 2);
+}
+
+TEST(HealthcheckTest, ProbesTheAddressTheServiceListensOn) {
+  // A service told to listen on one loopback address is not reachable on 127.0.0.1.
+  ServerProcess server({{"HOST", "127.0.0.2"}, {"EMF_INTERVAL_S", "0"}});
+  const std::string port = std::to_string(server.port());
+  const RunResult r = run_binary({"healthcheck"}, {{"HOST", "127.0.0.2"}, {"PORT", port}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("http://127.0.0.2:" + port + "/health"), std::string::npos) << r.out;
+  // --host still wins over HOST.
+  EXPECT_EQ(
+      run_binary({"healthcheck", "--host", "127.0.0.1", "--timeout-ms", "500"}, {{"HOST", "127.0.0.2"}, {"PORT", port}})
+          .exit_code,
+      1);
+}
+
+TEST(HealthcheckTest, AWildcardHostIsProbedOnLoopbackOfItsFamily) {
+  ServerProcess v6({{"HOST", "::"}, {"EMF_INTERVAL_S", "0"}});
+  const std::string port6 = std::to_string(v6.port());
+  RunResult r = run_binary({"healthcheck"}, {{"HOST", "::"}, {"PORT", port6}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("http://[::1]:" + port6 + "/health"), std::string::npos) << r.out;
+
+  ServerProcess v4({{"HOST", "0.0.0.0"}, {"EMF_INTERVAL_S", "0"}});
+  const std::string port4 = std::to_string(v4.port());
+  r = run_binary({"healthcheck"}, {{"HOST", "0.0.0.0"}, {"PORT", port4}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("http://127.0.0.1:" + port4 + "/health"), std::string::npos) << r.out;
+}
+
+TEST(HealthcheckTest, ABadHostIsAUsageError) {
+  const RunResult r = run_binary({"healthcheck"}, {{"HOST", "nowhere"}, {"PORT", "5000"}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("HOST"), std::string::npos) << r.err;
+}
+
+TEST(VerifyTest, AHungNameLookupIsBoundedByTheDeadline) {
+  // A network and mount namespace of its own, whose resolver asks a DNS server on its
+  // loopback that never answers (and would keep getaddrinfo waiting for 20 s).
+  const std::string script = R"sh(
+    ip link set lo up || exit 90
+    dir=$(mktemp -d)
+    python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+print("ready", flush=True)
+time.sleep(60)' > "$dir/ready" &
+    dns=$!
+    for _ in $(seq 1 200); do [ -s "$dir/ready" ] && break; sleep 0.05; done
+    [ -s "$dir/ready" ] || { kill $dns; echo "the DNS stand-in did not start" >&2; exit 91; }
+    printf 'nameserver 127.0.0.1\noptions timeout:20 attempts:1\n' > "$dir/resolv.conf"
+    mount --bind "$dir/resolv.conf" /etc/resolv.conf || { kill $dns; exit 90; }
+    start=$(date +%s%N)
+    rc=0
+    "$1" verify --url http://hung.dns.invalid:8080 --deadline-s 1 --interval-ms 100 || rc=$?
+    echo "took_ms=$(( ($(date +%s%N) - start) / 1000000 ))" >&2
+    kill $dns
+    rm -rf "$dir"
+    exit $rc)sh";
+  const RunResult r = run_program("unshare", {"--mount", "--net", "--", "sh", "-c", script, "sh", HELLO_SERVICE_BINARY},
+                                  {}, seconds{60});
+  if (r.exit_code == 90 || r.err.find("unshare:") != std::string::npos) {
+    GTEST_SKIP() << "cannot make a network namespace with a resolver of its own here (needs root, unshare, ip): "
+                 << r.err;
+  }
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("verify: FAIL"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cannot resolve hung.dns.invalid within"), std::string::npos) << r.out;
+  const std::size_t at = r.err.find("took_ms=");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const long took_ms = std::stol(r.err.substr(at + 8));
+  EXPECT_LT(took_ms, 3000) << "the 1 s deadline waited for the DNS query";
 }
 
 }  // namespace

@@ -189,5 +189,25 @@ TEST(DrainTest, NoDrainDelayStopsPromptly) {
   EXPECT_TRUE(server.wait_for_line("\"_aws\"", seconds{1}).has_value());
 }
 
+TEST(DrainTest, AConnectionAcceptedBeforeTheListenerClosesIsServedWhenItsRequestComesLater) {
+  ServerProcess server({{"DRAIN_DELAY_S", "0.5"}, {"SHUTDOWN_TIMEOUT_S", "5"}, {"EMF_INTERVAL_S", "0"}});
+  server.signal(SIGTERM);
+  ASSERT_TRUE(server.wait_for_line("drain started", seconds{5}).has_value());
+  Connection late(server.port());  // accepted while the drain delay runs
+  ASSERT_TRUE(late.connected());
+  ASSERT_TRUE(server.wait_for_line("stopped accepting", seconds{5}).has_value());
+  std::this_thread::sleep_for(milliseconds{100});
+  // Its first request arrives after the listener closed: it is answered, not reset.
+  ASSERT_TRUE(late.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto r = late.read_response();
+  ASSERT_TRUE(r.has_value()) << "the connection was closed under its request";
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_TRUE(late.wait_closed(seconds{2}));
+  const auto code = server.wait(seconds{5});
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+}
+
 }  // namespace
 }  // namespace hello::testing

@@ -147,6 +147,11 @@ bool Connection::wait_closed(std::chrono::milliseconds timeout) {
   }
 }
 
+bool Connection::silent_for(std::chrono::milliseconds timeout) {
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(timeout.count())) == 0;
+}
+
 std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& target, const std::string& extra_headers,
                                      const std::string& method) {
   Connection c(port);

@@ -39,9 +39,13 @@ class Connection {
   // Reads one response (framed by Content-Length; none for HEAD and 204). Nothing on
   // close, reset or timeout.
   std::optional<HttpResponse> read_response(bool head_request = false);
-  // True if the peer closes (EOF or reset) within `timeout` without sending anything
-  // more than what is buffered.
+  // True if the peer closes (EOF or reset) within `timeout`. Bytes that arrive before
+  // the close are kept (see buffered()).
   bool wait_closed(std::chrono::milliseconds timeout);
+  // True if nothing arrives and the peer does not close within `timeout`.
+  bool silent_for(std::chrono::milliseconds timeout);
+  // Bytes received but not yet read as part of a response (a body where none was due).
+  const std::string& buffered() const noexcept { return buffer_; }
   void close();
   int fd() const noexcept { return fd_; }
 

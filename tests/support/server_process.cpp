@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
@@ -24,8 +25,11 @@ struct Spawned {
   int err;
 };
 
-Spawned spawn(const std::vector<std::string>& args, const Env& env) {
-  std::vector<std::string> argv_text{HELLO_SERVICE_BINARY};
+// Starts `program` (a path, or a name looked up in PATH) with `args`; with `launch`
+// settings, `program` must be a path.
+Spawned spawn(const std::string& program, const std::vector<std::string>& args, const Env& env,
+              const Launch& launch = {}) {
+  std::vector<std::string> argv_text{program};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<std::string> env_text;
   if (const char* path = std::getenv("PATH")) {
@@ -56,12 +60,43 @@ Spawned spawn(const std::vector<std::string>& args, const Env& env) {
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
   }
+  if (launch.open_files || !launch.cgroup.empty()) {
+    // fork and exec, to set what posix_spawn cannot; between the two, only
+    // async-signal-safe calls (this process has threads).
+    const std::string procs = launch.cgroup.empty() ? std::string() : launch.cgroup + "/cgroup.procs";
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      throw std::runtime_error("fork failed");
+    }
+    if (pid == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      ::dup2(err[1], STDERR_FILENO);
+      if (launch.open_files) {
+        const rlimit limit{static_cast<rlim_t>(*launch.open_files), static_cast<rlim_t>(*launch.open_files)};
+        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+          ::_exit(126);
+        }
+      }
+      if (!procs.empty()) {
+        const int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || ::write(fd, "0", 1) != 1) {
+          ::_exit(126);
+        }
+        ::close(fd);
+      }
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    ::close(err[1]);
+    return {pid, out[0], err[0]};
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(out[1]);
   ::close(err[1]);
@@ -85,7 +120,7 @@ int decode_status(int status) {
 
 }  // namespace
 
-ServerProcess::ServerProcess(Env env, std::vector<std::string> args, bool wait_listening) {
+ServerProcess::ServerProcess(Env env, std::vector<std::string> args, bool wait_listening, const Launch& launch) {
   bool has_port = false;
   for (const auto& [k, v] : env) {
     has_port = has_port || k == "PORT";
@@ -93,7 +128,7 @@ ServerProcess::ServerProcess(Env env, std::vector<std::string> args, bool wait_l
   if (!has_port) {
     env.emplace_back("PORT", "0");
   }
-  const Spawned s = spawn(args, env);
+  const Spawned s = spawn(HELLO_SERVICE_BINARY, args, env, launch);
   pid_ = s.pid;
   out_reader_ = std::thread([this, fd = s.out] { reader(fd, true); });
   err_reader_ = std::thread([this, fd = s.err] { reader(fd, false); });
@@ -208,7 +243,12 @@ std::string ServerProcess::stderr_text() const {
 }
 
 RunResult run_binary(const std::vector<std::string>& args, const Env& env, std::chrono::milliseconds timeout) {
-  const Spawned s = spawn(args, env);
+  return run_program(HELLO_SERVICE_BINARY, args, env, timeout);
+}
+
+RunResult run_program(const std::string& program, const std::vector<std::string>& args, const Env& env,
+                      std::chrono::milliseconds timeout) {
+  const Spawned s = spawn(program, args, env);
   RunResult result;
   std::thread out([&] {
     char b[4096];

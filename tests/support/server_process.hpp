@@ -17,13 +17,19 @@ namespace hello::testing {
 
 using Env = std::vector<std::pair<std::string, std::string>>;
 
+// How the child starts, beyond its environment.
+struct Launch {
+  std::optional<std::uint64_t> open_files;  // RLIMIT_NOFILE, soft and hard
+  std::string cgroup;                       // a cgroup directory to start in (cgroup.procs)
+};
+
 // The real hello-service binary in a child process with its own environment (nothing is
 // inherited but PATH), its stdout and stderr captured line by line.
 class ServerProcess {
  public:
   // Starts `hello-service <args>`; with `wait_listening`, waits for the start-up line
   // and reads the port from it (PORT defaults to 0: any free port).
-  ServerProcess(Env env, std::vector<std::string> args, bool wait_listening);
+  ServerProcess(Env env, std::vector<std::string> args, bool wait_listening, const Launch& launch = {});
   // `hello-service serve` with these settings, once it listens.
   explicit ServerProcess(std::initializer_list<std::pair<std::string, std::string>> env = {})
       : ServerProcess(Env(env), {"serve"}, true) {}
@@ -65,6 +71,9 @@ struct RunResult {
 };
 RunResult run_binary(const std::vector<std::string>& args, const Env& env = {},
                      std::chrono::milliseconds timeout = std::chrono::seconds{30});
+// Runs another program (a path, or a name looked up in PATH) to completion.
+RunResult run_program(const std::string& program, const std::vector<std::string>& args, const Env& env = {},
+                      std::chrono::milliseconds timeout = std::chrono::seconds{30});
 
 // A JSON field of a log line, crudely: the text of "key":<value> (strings unquoted).
 std::optional<std::string> json_field(const std::string& line, const std::string& key);

@@ -187,5 +187,14 @@ TEST(ConfigTest, TheFirstBadValueIsReported) {
   EXPECT_EQ(r.error().rfind("PORT=", 0), 0U);
 }
 
+TEST(ConfigTest, TheLocalAddressOfAListenAddress) {
+  EXPECT_EQ(local_address_for("0.0.0.0"), "127.0.0.1");
+  EXPECT_EQ(local_address_for("::"), "::1");
+  EXPECT_EQ(local_address_for("127.0.0.2"), "127.0.0.2");
+  EXPECT_EQ(local_address_for("::1"), "::1");
+  EXPECT_EQ(local_address_for("10.1.2.3"), "10.1.2.3");
+  EXPECT_EQ(local_address_for("nowhere"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace hello::platform

@@ -1,5 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <stdexcept>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "platform/ecs_metadata.hpp"
 
 namespace hello::platform {
@@ -63,6 +71,36 @@ TEST(EcsMetadataTest, SlotStartsEmpty) {
   slot.set(m);
   ASSERT_NE(slot.get(), nullptr);
   EXPECT_EQ(slot.get()->task_arn, "x");
+}
+
+TEST(TaskMetadataFetchTest, AnExceptionWhileTheFetchRunsJoinsItInsteadOfTerminating) {
+  // A loopback listener that never accepts: the kernel completes the handshake and the
+  // fetch waits for an answer until its timeout.
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string uri = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/v4/silent";
+
+  std::atomic<bool> finished{false};
+  std::string error;
+  try {
+    TaskMetadataFetch fetch(uri, std::chrono::milliseconds{300}, [&](Result<TaskMetadata> r) {
+      error = r ? "" : r.error();
+      finished = true;
+    });
+    throw std::runtime_error("the caller fails while the fetch is running");
+  } catch (const std::runtime_error&) {
+  }
+  // Still alive, and the fetch ran to its end before the scope was left.
+  EXPECT_TRUE(finished.load());
+  EXPECT_FALSE(error.empty()) << "the silent endpoint cannot have answered";
+  ::close(listener);
 }
 
 }  // namespace

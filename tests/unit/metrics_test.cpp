@@ -60,6 +60,16 @@ TEST(MetricsTest, HistogramIsCumulativeWithSumAndCount) {
   EXPECT_TRUE(contains(text, "http_request_duration_seconds_sum{route=\"/health\"} 0.00735\n"));
 }
 
+TEST(MetricsTest, TheBufferGaugeIsWhatConnectionsHoldNow) {
+  Metrics m(labels(), 2);
+  m.buffers_resized(0, 0, 4096);
+  m.buffers_resized(1, 0, 4096);
+  m.buffers_resized(0, 4096, 70000);  // a burst
+  m.buffers_resized(0, 70000, 4400);  // returned
+  m.buffers_resized(1, 4096, 0);      // closed
+  EXPECT_TRUE(contains(m.render({}), "\nhttp_connection_buffer_bytes 4400\n"));
+}
+
 TEST(MetricsTest, GaugesFollowConnectionsAndInFlightRequests) {
   Metrics m(labels(), 1);
   m.connection_opened(0);

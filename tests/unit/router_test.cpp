@@ -38,11 +38,21 @@ TEST_F(RouterTest, NoStoreComesFromTheRoute) {
   EXPECT_EQ(r.route, 1U);
 }
 
-TEST_F(RouterTest, HeadIsGetWithoutBody) {
+TEST_F(RouterTest, HeadIsAnsweredByTheGetHandler) {
   const auto r = router.route(request(Method::kHead, "/health"));
   EXPECT_EQ(r.response.status(), 200);
-  EXPECT_TRUE(r.response.head_only());
-  EXPECT_EQ(r.response.body(), "ok");  // the length is announced; the writer omits it
+  EXPECT_EQ(r.response.body(), "ok");  // the length is announced; the writer omits the body for HEAD
+  EXPECT_TRUE(router.match(request(Method::kHead, "/health")).takes_body());
+}
+
+TEST_F(RouterTest, AnswersKnownFromTheHeaderTakeNoBody) {
+  EXPECT_TRUE(router.match(request(Method::kGet, "/health")).takes_body());
+  EXPECT_FALSE(router.match(request(Method::kPost, "/health")).takes_body());
+  EXPECT_FALSE(router.match(request(Method::kOptions, "/health")).takes_body());
+  EXPECT_FALSE(router.match(request(Method::kGet, "/missing")).takes_body());
+  EXPECT_FALSE(router.match(request(Method::kHead, "*")).takes_body());
+  EXPECT_EQ(router.match(request(Method::kPost, "/health")).route, 1U);
+  EXPECT_EQ(router.match(request(Method::kGet, "/missing")).route, router.unmatched());
 }
 
 TEST_F(RouterTest, OptionsIs204WithAllow) {
@@ -72,7 +82,7 @@ TEST_F(RouterTest, UnknownPathIsTheNotFoundAnswer) {
   EXPECT_EQ(r.response.status(), 404);
   EXPECT_EQ(r.response.body(), R"({"error":"not found"})");
   EXPECT_EQ(r.route, router.unmatched());
-  EXPECT_TRUE(router.route(request(Method::kHead, "/nope")).response.head_only());
+  EXPECT_EQ(router.route(request(Method::kHead, "/nope")).response.status(), 404);
 }
 
 TEST_F(RouterTest, PathsMatchExactly) {

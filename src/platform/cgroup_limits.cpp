@@ -1,4 +1,4 @@
-#include "platform/cpu_quota.hpp"
+#include "platform/cgroup_limits.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,10 @@
 #include <sstream>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <sched.h>
+#include <unistd.h>
 
 namespace hello::platform {
 
@@ -93,9 +95,47 @@ std::optional<double> walk(const std::string& mount, std::string path, LimitFn l
   return tightest;
 }
 
-}  // namespace
+// cgroup v2 "memory.max": bytes, or "max".
+std::optional<double> v2_memory(const std::string& dir) {
+  const auto text = read_file(dir + "/memory.max");
+  if (!text || text->rfind("max", 0) == 0) {
+    return std::nullopt;
+  }
+  try {
+    return std::stod(*text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
 
-std::optional<double> cgroup_cpu_limit(const std::string& cgroup_file, const std::string& root) {
+// cgroup v1 "memory.limit_in_bytes": bytes; "no limit" is a huge number (2^63 rounded
+// down to a page), so anything from 2^62 on means none.
+std::optional<double> v1_memory(const std::string& dir) {
+  const auto text = read_file(dir + "/memory.limit_in_bytes");
+  if (!text) {
+    return std::nullopt;
+  }
+  try {
+    const double bytes = std::stod(*text);
+    if (bytes <= 0 || bytes >= 4.611686018427387904e18) {
+      return std::nullopt;
+    }
+    return bytes;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// One resource as cgroups expose it.
+struct Controller {
+  std::string_view v1_name;                         // in /proc/self/cgroup
+  std::vector<std::string_view> v1_mounts;          // where its v1 hierarchy may be mounted
+  std::optional<double> (*v2)(const std::string&);  // the limit in one v2 cgroup
+  std::optional<double> (*v1)(const std::string&);  // the limit in one v1 cgroup
+};
+
+// The tightest limit on the process's cgroup path, v2 and v1 hierarchies alike.
+std::optional<double> tightest_limit(const std::string& cgroup_file, const std::string& root, const Controller& c) {
   std::istringstream lines(cgroup_file);
   std::string line;
   std::optional<double> tightest;
@@ -110,17 +150,17 @@ std::optional<double> cgroup_cpu_limit(const std::string& cgroup_file, const std
     const std::string path = line.substr(second + 1);
     std::optional<double> limit;
     if (line.compare(0, first, "0") == 0 && controllers.empty()) {
-      limit = walk(root, path, v2_limit);
+      limit = walk(root, path, c.v2);
     } else {
       std::istringstream names(controllers);
       std::string name;
-      bool has_cpu = false;
+      bool has_controller = false;
       while (std::getline(names, name, ',')) {
-        has_cpu = has_cpu || name == "cpu";
+        has_controller = has_controller || name == c.v1_name;
       }
-      if (has_cpu) {
-        for (const char* dir : {"/cpu,cpuacct", "/cpuacct,cpu", "/cpu"}) {
-          if (const auto l = walk(root + dir, path, v1_limit)) {
+      if (has_controller) {
+        for (const std::string_view dir : c.v1_mounts) {
+          if (const auto l = walk(root + std::string(dir), path, c.v1)) {
             limit = l;
             break;
           }
@@ -132,6 +172,36 @@ std::optional<double> cgroup_cpu_limit(const std::string& cgroup_file, const std
     }
   }
   return tightest;
+}
+
+const Controller kCpu{"cpu", {"/cpu,cpuacct", "/cpuacct,cpu", "/cpu"}, v2_limit, v1_limit};
+const Controller kMemory{"memory", {"/memory"}, v2_memory, v1_memory};
+
+}  // namespace
+
+std::optional<double> cgroup_cpu_limit(const std::string& cgroup_file, const std::string& root) {
+  return tightest_limit(cgroup_file, root, kCpu);
+}
+
+std::optional<std::uint64_t> cgroup_memory_limit(const std::string& cgroup_file, const std::string& root) {
+  const auto bytes = tightest_limit(cgroup_file, root, kMemory);
+  if (!bytes) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint64_t>(*bytes);
+}
+
+std::uint64_t memory_limit() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGESIZE);
+  std::uint64_t limit =
+      pages > 0 && page_size > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) : 0;
+  if (const auto cgroup = read_file("/proc/self/cgroup")) {
+    if (const auto bytes = cgroup_memory_limit(*cgroup, "/sys/fs/cgroup")) {
+      limit = limit == 0 ? *bytes : std::min(limit, *bytes);
+    }
+  }
+  return limit;
 }
 
 std::size_t available_cpus() {

@@ -5,7 +5,7 @@
 
 #include <unistd.h>
 
-#include "platform/cpu_quota.hpp"
+#include "platform/cgroup_limits.hpp"
 
 namespace hello::platform {
 namespace {
@@ -72,6 +72,24 @@ TEST_F(CpuQuotaTest, NoFilesNoLimit) {
 }
 
 TEST(AvailableCpusTest, AtLeastOne) { EXPECT_GE(available_cpus(), 1U); }
+
+TEST_F(CpuQuotaTest, V2MemoryMaxIsTheTaskMemory) {
+  write("memory.max", "536870912\n");
+  EXPECT_EQ(cgroup_memory_limit("0::/\n", root.string()), std::uint64_t{536870912});
+  write("memory.max", "max\n");
+  EXPECT_EQ(cgroup_memory_limit("0::/\n", root.string()), std::nullopt);
+}
+
+TEST_F(CpuQuotaTest, V1MemoryTakesTheTightestOnThePathAndIgnoresNoLimit) {
+  write("memory/memory.limit_in_bytes", "9223372036854771712\n");  // no limit
+  write("memory/task/memory.limit_in_bytes", "268435456\n");
+  write("memory/task/app/memory.limit_in_bytes", "9223372036854771712\n");
+  EXPECT_EQ(cgroup_memory_limit("4:memory:/task/app\n", root.string()), std::uint64_t{268435456});
+  EXPECT_EQ(cgroup_memory_limit("4:memory:/\n", root.string()), std::nullopt);
+  EXPECT_EQ(cgroup_memory_limit("3:cpu:/task/app\n", root.string()), std::nullopt) << "not the memory hierarchy";
+}
+
+TEST(MemoryLimitTest, ThisProcessHasOne) { EXPECT_GT(memory_limit(), std::uint64_t{1} << 20U); }
 
 }  // namespace
 }  // namespace hello::platform
