@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The local rehearsal's test (`make test-stack`): each strategy under load, a bad
-canary, and a control run that must lose requests.
+canary, a replica that crashes, the front door's promises, and a control run that must
+lose requests.
 
 A stack of its own (STACK_NAME hello-stack-test, free ports, state in
 build/stack-test) with the timing budget scaled by TIME_SCALE (default 0.2). For each
@@ -9,16 +10,25 @@ strategy, 64 keep-alive connections send GET / through HAProxy for the whole dep
   * afterwards every replica serves the new version (its own /info), HAProxy sends all
     traffic to exactly those, and the last second of load saw only the new version;
   * canary: HAProxy's counters show the new version got its 10 % share during the bake.
-A canary of a build whose `/` answers 500: the command fails with a clear message, the
-stack is back on the old version by itself, the bad version got no more than its share
-(HAProxy's per-server counters), and every non-2xx the clients saw is one of its 500s.
-A control run with HAProxy's retries and the replicas' drain switched off must lose
-requests: proof that the load generator sees what it should.
+A canary of VERSION_A built with FAULT=root-500 (its `/` answers 500), by the deploy
+command itself: the command fails with a clear message, the stack is back on the old
+version by itself, the bad version got no more than its share (HAProxy's per-server
+counters), every non-2xx the clients saw is one of its 500s, and the good image of
+VERSION_A is untouched (a fault build has its own tag). A fault build of the running
+version is refused before anything is built.
+A replica killed with SIGKILL under load: HAProxy, like an ALB, retries nothing, so the
+requests it held and those sent to it until the health check takes it out fail; the
+test reports how many, and checks that the failures stop once HAProxy marks it DOWN.
+The front door: `stack up` checks its ports before it builds anything, and a Ctrl-C
+during `stack up` leaves no replica and no HAProxy behind.
+A control run with the replicas' drain switched off must lose requests: proof that the
+load generator sees what it should.
 
-Usage: test_stack.py VERSION_A VERSION_B VERSION_BAD (images built beforehand)."""
+Usage: test_stack.py VERSION_A VERSION_B (images built beforehand)."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,7 +36,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
+sys.path.insert(0, str(ROOT / "deploy/local"))
+from rehearsal import haproxy, state  # noqa: E402
+
 STACK = [str(ROOT / "deploy/local/stack")]
+STATE_DIR = ROOT / "build/stack-test"
 CONNECTIONS = 64
 RATE = float(os.environ.get("LOAD_RATE", "2000"))
 SCALE = os.environ.get("TIME_SCALE", "0.2")
@@ -37,10 +51,10 @@ CANARY_PERCENT = 10
 SHARE_SLACK_REQUESTS = CONNECTIONS
 GOOD_CANARY_TOLERANCE_POINTS = 1.0
 
-ENV = dict(os.environ, STACK_NAME="hello-stack-test", STACK_DIR=str(ROOT / "build/stack-test"),
-           STACK_ACCESS_LOG="off")
-# Only to watch this test fail: STACK_TEST_FAULT=no-drain,no-retries runs the main stack
-# with those unsafe settings (see deploy/local/README.md).
+ENV = dict(os.environ, STACK_NAME="hello-stack-test", STACK_DIR=str(STATE_DIR), STACK_ACCESS_LOG="off")
+ENV.pop("STACK_VIA_MAKE", None)
+# Only to watch this test fail: STACK_TEST_FAULT=no-drain runs the main stack with that
+# unsafe setting (see deploy/local/README.md).
 ENV.pop("STACK_FAULT", None)
 if os.environ.get("STACK_TEST_FAULT"):
     ENV["STACK_FAULT"] = os.environ["STACK_TEST_FAULT"]
@@ -61,7 +75,8 @@ def check(description, ok):
 
 
 def stack(*args, env=ENV, echo=True, check_rc=True):
-    """Runs deploy/local/stack, echoing its output indented; returns (rc, output)."""
+    """Runs deploy/local/stack, echoing its output (stdout and stderr) indented; returns
+    (rc, output)."""
     proc = subprocess.Popen([*STACK, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     for line in proc.stdout:
@@ -86,9 +101,35 @@ def stats(env=ENV):
     return json.loads(out)
 
 
+def podman(*args):
+    return subprocess.run(["podman", *args], capture_output=True, text=True, timeout=120,
+                          env=dict(ENV, CONTAINERS_CONF=PODMAN_ENV["CONTAINERS_CONF"],
+                                   CONTAINERS_STORAGE_CONF=PODMAN_ENV["CONTAINERS_STORAGE_CONF"]))
+
+
+def podman_env():
+    out = subprocess.run(["bash", "-c", '. "$1" && podman_project_env && echo "$CONTAINERS_CONF" && '
+                                        'echo "$CONTAINERS_STORAGE_CONF"', "_", str(ROOT / "container/lib.sh")],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return {"CONTAINERS_CONF": out[0], "CONTAINERS_STORAGE_CONF": out[1]}
+
+
+PODMAN_ENV = podman_env()
+
+
+def image_id(ref):
+    result = podman("image", "inspect", "--format", "{{.Id}}", ref)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def traffic():
+    """HAProxy's runtime API of the test stack, through the rehearsal's own facade."""
+    return haproxy.Traffic(state.load(STATE_DIR / "stack.json", "stack.json").socket)
+
+
 class Load:
     def __init__(self, port):
-        self.ready = ROOT / "build/stack-test/load.ready"
+        self.ready = STATE_DIR / "load.ready"
         self.ready.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
             [sys.executable, str(HERE / "loadgen.py"), "--port", str(port), "--connections", str(CONNECTIONS),
@@ -107,13 +148,14 @@ class Load:
         return json.loads(out)
 
 
-def run_deploy(strategy, version, env=ENV):
+def run_deploy(strategy, version, env=ENV, fault=None):
     """A deploy under load: returns (rc, output, load summary, seconds)."""
     live = status(env)["ports"]["live"]
     load = Load(live)
     time.sleep(1)  # load on the old version before the deploy starts
     start = time.monotonic()
-    rc, out = stack("deploy", "--strategy", strategy, "--version", version, env=env, check_rc=False)
+    rc, out = stack("deploy", "--strategy", strategy, "--version", version, *(["--fault", fault] if fault else []),
+                    env=env, check_rc=False)
     seconds = time.monotonic() - start
     time.sleep(1)  # and on the result after it
     return rc, out, load.stop(), seconds
@@ -132,8 +174,8 @@ def steady(expected_version, when):
     running = [s for s in slots if s["container"] == "running"]
     check(f"{when}: {REPLICAS} replicas run (found {len(running)}: "
           f"{', '.join(s['slot'] + ' ' + s['version'] for s in running)})", len(running) == REPLICAS)
-    check(f"{when}: each replica's own /info reports {expected_version}",
-          bool(running) and all(s["version"] == expected_version for s in running))
+    check(f"{when}: each replica's own /info reports {expected_version}, and no fault",
+          bool(running) and all(s["version"] == expected_version and not s["fault"] for s in running))
     check(f"{when}: HAProxy has each of them UP, ready, full weight, and no other slot in use",
           all(s["haproxy"] == "UP" and s["admin"] == "READY" and s["weight"] == 100 for s in running)
           and all(s["admin"] == "MAINT" for s in slots if s not in running))
@@ -162,43 +204,140 @@ def zero_loss(name, load, rc, seconds, expected_version, old_version):
     summary.append((name, seconds, load))
 
 
+def front_door(version_a):
+    """Before any stack runs: ports are checked before a build, and a Ctrl-C during
+    `stack up` leaves nothing behind."""
+    print("==> front door: a taken port fails `stack up` at once, before any build")
+    unbuilt = "1.0.0-rehearsal-never-built"
+    podman("rmi", "-f", f"localhost/hello-service:{unbuilt}")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        start = time.monotonic()
+        rc, out = stack("up", "--version", unbuilt, "--port", str(port), check_rc=False)
+        seconds = time.monotonic() - start
+    check(f"stack up on a taken port failed (exit {rc}) naming the port", rc == 1 and f"port {port} " in out)
+    check(f"and built nothing first ({seconds:.1f} s; no image {unbuilt})",
+          "building" not in out and image_id(f"localhost/hello-service:{unbuilt}") is None)
+
+    print("==> front door: Ctrl-C during `stack up` leaves no replica and no HAProxy")
+    proc = subprocess.Popen([*STACK, "up", "--version", version_a, "--replicas", str(REPLICAS), "--time-scale", SCALE,
+                             "--port", "auto"], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        print(f"    | {line}", end="", flush=True)
+        if "started " in line and " in slot s1 " in line:
+            # What a terminal does on Ctrl-C: SIGINT to the whole foreground process group.
+            os.killpg(proc.pid, signal.SIGINT)
+    rc = proc.wait()
+    out = "".join(lines)
+    check(f"Ctrl-C: stack up exited 130 (got {rc}) and said it was interrupted", rc == 130 and "interrupted" in out)
+    pods = podman("ps", "-a", "--filter", "label=hello-stack/name=hello-stack-test", "--format", "{{.Names}}")
+    check(f"Ctrl-C: no replica left ({pods.stdout.split() or 'none'})", pods.returncode == 0 and not pods.stdout.strip())
+    _, status_out = stack("status", check_rc=False, echo=False)
+    check("Ctrl-C: no stack left (status says no stack is up)", "no stack is up" in status_out)
+
+
+def refuse_fault_of_running(running):
+    print(f"==> a fault build of the running version ({running}) is refused before any build")
+    fault_image = f"localhost/hello-service-fault:{running}-root-500"
+    podman("rmi", "-f", fault_image)
+    rc, out = stack("deploy", "--strategy", "canary", "--version", running, "--fault", "root-500", check_rc=False)
+    check(f"refused with exit 2 (got {rc}), naming the running version", rc == 2 and "refused" in out)
+    check("and nothing was built", "building" not in out and image_id(fault_image) is None)
+
+
+def crash(running_version):
+    """SIGKILL one replica under load: what the crash costs until HAProxy's health check
+    takes it out. HAProxy retries nothing, as an ALB retries nothing."""
+    st = status()
+    budget = state.load(STATE_DIR / "stack.json", "stack.json").budget
+    victim = next(s for s in st["slots"] if s["container"] == "running")
+    detect_s = (budget["alb_health_check_interval_s"] * (budget["alb_unhealthy_threshold"] + 1)
+                + budget["alb_health_check_timeout_s"])
+    print(f"==> crash: SIGKILL {victim['slot']} under load; HAProxy should mark it DOWN within {detect_s:.1f} s "
+          f"(interval x (unhealthy threshold + 1) + timeout)")
+    load = Load(st["ports"]["live"])
+    time.sleep(2)
+    api = traffic()
+    killed_at = time.monotonic()
+    kill = podman("kill", "--signal", "KILL", f"hello-stack-test-{victim['slot']}-service")
+    down_at = None
+    while time.monotonic() - killed_at < 30:
+        if not api.servers("live")[victim["slot"]].up:
+            down_at = time.monotonic()
+            break
+        time.sleep(0.05)
+    time.sleep(3)
+    result = load.stop()
+    check(f"crash: podman kill worked ({kill.stderr.strip() or 'ok'})", kill.returncode == 0)
+    if not check("crash: HAProxy marked the killed replica DOWN", down_at is not None):
+        return
+    down_s = down_at - killed_at
+    lost = result["non2xx"] + result["errors"]
+    kill_second = killed_at - result["started_monotonic"]
+    before = [b for b in result["timeline"] if b["second"] < int(kill_second) - 1]
+    after = [b for b in result["timeline"][:-1] if b["second"] > kill_second + down_s + 1]
+    print(f"==> crash: HAProxy marked {victim['slot']} DOWN {down_s:.1f} s after SIGKILL; {describe_load(result)}; "
+          f"{lost} requests failed (status {result['status']}, errors {result['error_kinds'] or 'none'})")
+    check(f"crash: DOWN within {detect_s:.1f} s ({down_s:.1f} s)", down_s <= detect_s + 0.5)
+    check("crash: no failure before the kill", all(b["non2xx"] + b["errors"] == 0 for b in before) and bool(before))
+    check(f"crash: the crash cost requests ({lost}): nothing retried them, as an ALB would not", lost > 0)
+    check("crash: no failure once HAProxy had taken it out",
+          bool(after) and all(b["non2xx"] + b["errors"] == 0 for b in after))
+    check(f"crash: failures were 502/503 from HAProxy or connection errors (status {result['status']})",
+          set(result["status"]) <= {"200", "502", "503"})
+    summary.append(("crash (SIGKILL)", down_s, result))
+
+
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) != 3:
         raise SystemExit(__doc__)
-    version_a, version_b, version_bad = sys.argv[1:]
+    version_a, version_b = sys.argv[1:]
     started = time.monotonic()
     print(f"==> test stack: {REPLICAS} replicas, TIME_SCALE={SCALE} (every duration of the timing budget x "
           f"{SCALE}), load {CONNECTIONS} connections at {RATE:g} requests/s on 127.0.0.1")
     stack("down", echo=False)
+    front_door(version_a)
     stack("up", "--version", version_a, "--replicas", str(REPLICAS), "--time-scale", SCALE, "--port", "auto")
     steady(version_a, "after stack up")
 
     # ---- the three strategies --------------------------------------------------------
-    for strategy, old, new in (("rolling", version_a, version_b), ("blue-green", version_b, version_a),
+    for strategy, old, new in (("rolling", version_a, version_b), ("blue_green", version_b, version_a),
                                ("canary", version_a, version_b)):
         print(f"==> {strategy}: {old} -> {new} under load")
         rc, out, load, seconds = run_deploy(strategy, new)
         zero_loss(strategy, load, rc, seconds, new, old)
         steady(new, f"after {strategy}")
         if strategy == "canary":
-            record = json.loads((ROOT / "build/stack-test/last-deploy.json").read_text())
+            record = json.loads((STATE_DIR / "last-deploy.json").read_text())
             share = record.get("canary_share_percent", -1)
             check(f"canary: during the bake HAProxy counted {share} % of live responses from {new} "
                   f"(target {CANARY_PERCENT} % +- {GOOD_CANARY_TOLERANCE_POINTS:g})",
                   abs(share - CANARY_PERCENT) <= GOOD_CANARY_TOLERANCE_POINTS)
 
+    refuse_fault_of_running(version_b)
+
     # ---- a bad canary ----------------------------------------------------------------
-    print(f"==> bad canary: {version_b} -> {version_bad} (its / answers 500) under load")
+    print(f"==> bad canary: {version_b} -> {version_a} built with FAULT=root-500 (its / answers 500) under load")
+    good_a = image_id(f"localhost/hello-service:{version_a}")
     before = status()
     before_slots = {s["slot"] for s in before["slots"] if s["container"] == "running"}
     before_stats = stats()
-    rc, out, load, seconds = run_deploy("canary", version_bad)
+    rc, out, load, seconds = run_deploy("canary", version_a, fault="root-500")
     after_stats = stats()
     print(f"==> bad canary: deploy {seconds:.1f} s; {describe_load(load)}")
     check(f"bad canary: the deploy command failed (exit {rc})", rc != 0)
     check("bad canary: its output says it failed and rolled back",
-          f"deploy of {version_bad} FAILED" in out and "rolled back" in out)
+          f"deploy of {version_a} (FAULT=root-500) FAILED" in out and "rolled back" in out)
     steady(version_b, "after the bad canary")
+    check(f"bad canary: the good image of {version_a} is the one it was ({(good_a or '?')[:12]}): the fault build "
+          "has its own tag", good_a is not None and image_id(f"localhost/hello-service:{version_a}") == good_a)
+    record = json.loads((STATE_DIR / "last-deploy.json").read_text())
+    check(f"bad canary: last-deploy.json says rolled back ({record.get('result')})", record.get("result") == "rolled back")
     check(f"bad canary: zero connection errors ({load['error_kinds'] or 'none'})", load["errors"] == 0)
     check(f"bad canary: every non-2xx was a 500 (status counts {load['status']})",
           set(load["status"]) <= {"200", "500"})
@@ -213,7 +352,6 @@ def main():
           "something", canary_responses > 0)
     check(f"bad canary: the 500s the clients saw ({load['status'].get('500', 0)}) are the bad version's "
           f"5xx in HAProxy's counters ({canary_5xx})", load["status"].get("500", 0) == canary_5xx)
-    record = json.loads((ROOT / "build/stack-test/last-deploy.json").read_text())
     snaps = record.get("snapshots", {})
     if check("bad canary: the deploy recorded HAProxy's counters when the canary started and stopped",
              "canary_start" in snaps and "canary_end" in snaps):
@@ -227,11 +365,13 @@ def main():
               canary_responses <= limit)
     summary.append(("bad canary", seconds, load))
 
-    # ---- control: without drain and retries, requests are lost -----------------------
-    print("==> control: rolling with STACK_FAULT=no-drain,no-retries (replicas killed, HAProxy without "
-          "retries) must lose requests")
+    # ---- a crash ---------------------------------------------------------------------
+    crash(version_b)
+
+    # ---- control: without drain, requests are lost -----------------------------------
+    print("==> control: rolling with STACK_FAULT=no-drain (old replicas killed, not drained) must lose requests")
     stack("down", echo=False)
-    fault_env = dict(ENV, STACK_FAULT="no-drain,no-retries")
+    fault_env = dict(ENV, STACK_FAULT="no-drain")
     stack("up", "--version", version_a, "--replicas", str(REPLICAS), "--time-scale", SCALE, "--port", "auto",
           env=fault_env, echo=False)
     rc, out, load, seconds = run_deploy("rolling", version_b, env=fault_env)
@@ -239,12 +379,13 @@ def main():
     check(f"control: the unsafe rolling deploy lost requests ({load['errors']} connection errors, "
           f"{load['non2xx']} non-2xx): the test sees losses when there are any",
           load["errors"] + load["non2xx"] > 0)
-    summary.append(("control (unsafe)", seconds, load))
+    summary.append(("control (no drain)", seconds, load))
     stack("down", echo=False)
 
-    print("==> requests and errors per run (64 connections, loopback)")
+    print(f"==> requests and errors per run ({CONNECTIONS} connections, loopback)")
     for name, seconds, load in summary:
-        print(f"    {name:<17} deploy {seconds:5.1f} s  {load['requests']:7d} requests  {load['non2xx']:4d} non-2xx  "
+        what = "DOWN after" if name.startswith("crash") else "deploy"
+        print(f"    {name:<19} {what} {seconds:5.1f} s  {load['requests']:7d} requests  {load['non2xx']:4d} non-2xx  "
               f"{load['errors']:4d} connection errors")
     print(f"test-stack: {passed} passed, {failed} failed, {time.monotonic() - started:.0f} s")
     return 1 if failed else 0
