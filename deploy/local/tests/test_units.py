@@ -205,10 +205,10 @@ class DeployFailures(unittest.TestCase):
             world.fail_verify.add(Release("2.0.0"))   # the deploy fails its verification ...
             world.fail_verify.add(Release("1.0.0"))   # ... and so does the rollback's
         rc, error, record, _ = self.deploy("rolling", setup)
-        self.assertIsInstance(error, RollbackFailed)
-        self.assertIn("ROLLBACK FAILED", str(error))
         self.assertEqual(record["result"], "rollback failed")
         self.assertIn("does not verify as 1.0.0", record["rollback_error"])
+        self.assertIsInstance(error, RollbackFailed)
+        self.assertIn("ROLLBACK FAILED", str(error))
         self.assertIn("verification", record["reason"])
 
     def test_a_rollback_that_cannot_start_the_old_release_is_recorded_as_failed(self):
@@ -216,8 +216,8 @@ class DeployFailures(unittest.TestCase):
             world.fail_verify.add(Release("2.0.0"))
             world.fail_start.add(Release("1.0.0"))    # rolling retired the old ones: they must start again
         rc, error, record, world = self.deploy("rolling", setup)
-        self.assertIsInstance(error, RollbackFailed)
         self.assertEqual(record["result"], "rollback failed")
+        self.assertIsInstance(error, RollbackFailed)
 
     def test_a_good_rollback_is_recorded_as_rolled_back(self):
         rc, error, record, world = self.deploy("rolling", lambda w: w.fail_verify.add(Release("2.0.0")))
