@@ -24,7 +24,9 @@ during `stack up` leaves no replica and no HAProxy behind.
 A control run with the replicas' drain switched off must lose requests: proof that the
 load generator sees what it should.
 
-Usage: test_stack.py VERSION_A VERSION_B (images built beforehand)."""
+Usage: test_stack.py VERSION_A VERSION_B (images built beforehand). TEST_STACK_PARTS
+(comma separated, default all of them) runs only some parts, in this order:
+front-door, strategies, refuse, bad-canary, crash, control."""
 import json
 import os
 import signal
@@ -293,19 +295,8 @@ def crash(running_version):
     summary.append(("crash (SIGKILL)", down_s, result))
 
 
-def main():
-    if len(sys.argv) != 3:
-        raise SystemExit(__doc__)
-    version_a, version_b = sys.argv[1:]
-    started = time.monotonic()
-    print(f"==> test stack: {REPLICAS} replicas, TIME_SCALE={SCALE} (every duration of the timing budget x "
-          f"{SCALE}), load {CONNECTIONS} connections at {RATE:g} requests/s on 127.0.0.1")
-    stack("down", echo=False)
-    front_door(version_a)
-    stack("up", "--version", version_a, "--replicas", str(REPLICAS), "--time-scale", SCALE, "--port", "auto")
-    steady(version_a, "after stack up")
-
-    # ---- the three strategies --------------------------------------------------------
+def strategies(version_a, version_b):
+    """Rolling a -> b, blue-green (the pipeline's spelling) b -> a, canary a -> b."""
     for strategy, old, new in (("rolling", version_a, version_b), ("blue_green", version_b, version_a),
                                ("canary", version_a, version_b)):
         print(f"==> {strategy}: {old} -> {new} under load")
@@ -319,9 +310,9 @@ def main():
                   f"(target {CANARY_PERCENT} % +- {GOOD_CANARY_TOLERANCE_POINTS:g})",
                   abs(share - CANARY_PERCENT) <= GOOD_CANARY_TOLERANCE_POINTS)
 
-    refuse_fault_of_running(version_b)
 
-    # ---- a bad canary ----------------------------------------------------------------
+def bad_canary(version_b, version_a):
+    """A canary of version_a built with FAULT=root-500, over version_b (running)."""
     print(f"==> bad canary: {version_b} -> {version_a} built with FAULT=root-500 (its / answers 500) under load")
     good_a = image_id(f"localhost/hello-service:{version_a}")
     before = status()
@@ -365,10 +356,9 @@ def main():
               canary_responses <= limit)
     summary.append(("bad canary", seconds, load))
 
-    # ---- a crash ---------------------------------------------------------------------
-    crash(version_b)
 
-    # ---- control: without drain, requests are lost -----------------------------------
+def control(version_a, version_b):
+    """Without the drain, a rolling deploy loses requests."""
     print("==> control: rolling with STACK_FAULT=no-drain (old replicas killed, not drained) must lose requests")
     stack("down", echo=False)
     fault_env = dict(ENV, STACK_FAULT="no-drain")
@@ -380,6 +370,45 @@ def main():
           f"{load['non2xx']} non-2xx): the test sees losses when there are any",
           load["errors"] + load["non2xx"] > 0)
     summary.append(("control (no drain)", seconds, load))
+
+
+PARTS = ("front-door", "strategies", "refuse", "bad-canary", "crash", "control")
+
+
+def main():
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    version_a, version_b = sys.argv[1:]
+    parts = os.environ.get("TEST_STACK_PARTS", ",".join(PARTS)).split(",")
+    if set(parts) - set(PARTS):
+        raise SystemExit(f"TEST_STACK_PARTS: unknown {', '.join(sorted(set(parts) - set(PARTS)))}; "
+                         f"parts are {', '.join(PARTS)}")
+    started = time.monotonic()
+    print(f"==> test stack: {REPLICAS} replicas, TIME_SCALE={SCALE} (every duration of the timing budget x "
+          f"{SCALE}), load {CONNECTIONS} connections at {RATE:g} requests/s on 127.0.0.1")
+    if parts != list(PARTS):
+        print(f"==> only these parts (TEST_STACK_PARTS): {', '.join(parts)}")
+    stack("down", echo=False)
+    if "front-door" in parts:
+        front_door(version_a)
+    if not set(parts) & {"strategies", "refuse", "bad-canary", "crash"}:
+        parts_with_stack = []
+    else:
+        parts_with_stack = parts
+        stack("up", "--version", version_a, "--replicas", str(REPLICAS), "--time-scale", SCALE, "--port", "auto")
+        steady(version_a, "after stack up")
+    running, other = version_a, version_b
+    if "strategies" in parts_with_stack:
+        strategies(version_a, version_b)
+        running, other = version_b, version_a
+    if "refuse" in parts_with_stack:
+        refuse_fault_of_running(running)
+    if "bad-canary" in parts_with_stack:
+        bad_canary(running, other)
+    if "crash" in parts_with_stack:
+        crash(running)
+    if "control" in parts:
+        control(version_a, version_b)
     stack("down", echo=False)
 
     print(f"==> requests and errors per run ({CONNECTIONS} connections, loopback)")
