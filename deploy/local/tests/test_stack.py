@@ -39,11 +39,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT / "deploy/local"))
+sys.path.insert(0, str(HERE))
+import harness  # noqa: E402
+from harness import CONNECTIONS, Load, Results, describe_load, zero_loss  # noqa: E402
 from rehearsal import haproxy, state  # noqa: E402
 
 STACK = [str(ROOT / "deploy/local/stack")]
 STATE_DIR = ROOT / "build/stack-test"
-CONNECTIONS = 64
 RATE = float(os.environ.get("LOAD_RATE", "2000"))
 SCALE = os.environ.get("TIME_SCALE", "0.2")
 REPLICAS = 2
@@ -61,36 +63,14 @@ ENV.pop("STACK_FAULT", None)
 if os.environ.get("STACK_TEST_FAULT"):
     ENV["STACK_FAULT"] = os.environ["STACK_TEST_FAULT"]
 
-passed, failed = 0, 0
-summary = []
-
-
-def check(description, ok):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok: {description}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL: {description}", file=sys.stderr, flush=True)
-    return ok
+results = Results()
+check = results.check
+summary = results.summary
 
 
 def stack(*args, env=ENV, echo=True, check_rc=True):
-    """Runs deploy/local/stack, echoing its output (stdout and stderr) indented; returns
-    (rc, output)."""
-    proc = subprocess.Popen([*STACK, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if echo:
-            print(f"    | {line}", end="", flush=True)
-    rc = proc.wait()
-    if check_rc and rc != 0:
-        if not echo:
-            sys.stdout.write("".join(lines))
-        raise SystemExit(f"error: deploy/local/stack {' '.join(args)} exited {rc}")
-    return rc, "".join(lines)
+    """Runs deploy/local/stack, echoing its output; returns (rc, output)."""
+    return harness.run([*STACK, *args], env, echo, check_rc)
 
 
 def status(env=ENV):
@@ -129,44 +109,14 @@ def traffic():
     return haproxy.Traffic(state.load(STATE_DIR / "stack.json", "stack.json").socket)
 
 
-class Load:
-    def __init__(self, port):
-        self.ready = STATE_DIR / "load.ready"
-        self.ready.unlink(missing_ok=True)
-        self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "loadgen.py"), "--port", str(port), "--connections", str(CONNECTIONS),
-             "--rate", str(RATE), "--max-s", "300", "--ready-file", str(self.ready)],
-            stdout=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 10
-        while not self.ready.exists():
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.proc.kill()
-                raise SystemExit("error: the load generator got no response within 10 s")
-            time.sleep(0.05)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGINT)
-        out, _ = self.proc.communicate(timeout=30)
-        return json.loads(out)
-
-
 def run_deploy(strategy, version, env=ENV, fault=None):
     """A deploy under load: returns (rc, output, load summary, seconds)."""
     live = status(env)["ports"]["live"]
-    load = Load(live)
-    time.sleep(1)  # load on the old version before the deploy starts
-    start = time.monotonic()
-    rc, out = stack("deploy", "--strategy", strategy, "--version", version, *(["--fault", fault] if fault else []),
-                    env=env, check_rc=False)
-    seconds = time.monotonic() - start
-    time.sleep(1)  # and on the result after it
-    return rc, out, load.stop(), seconds
-
-
-def describe_load(load):
-    versions = ", ".join(f"{v} {n}" for v, n in load["versions"].items())
-    return (f"{load['requests']} requests, {load['non2xx']} non-2xx, {load['errors']} connection errors "
-            f"(versions answered: {versions})")
+    (rc, out), load, seconds = harness.under_load(
+        live, STATE_DIR / "load.ready", RATE,
+        lambda: stack("deploy", "--strategy", strategy, "--version", version, *(["--fault", fault] if fault else []),
+                      env=env, check_rc=False))
+    return rc, out, load, seconds
 
 
 def steady(expected_version, when):
@@ -183,27 +133,6 @@ def steady(expected_version, when):
           and all(s["admin"] == "MAINT" for s in slots if s not in running))
     check(f"{when}: nothing is left on the test listener", all(s["test_listener"] == "-" for s in slots))
     return st
-
-
-def zero_loss(name, load, rc, seconds, expected_version, old_version):
-    print(f"==> {name}: deploy {seconds:.1f} s; {describe_load(load)}")
-    check(f"{name}: the deploy command succeeded", rc == 0)
-    check(f"{name}: zero connection errors ({load['error_kinds'] or 'none'})", load["errors"] == 0)
-    check(f"{name}: zero non-2xx responses (status counts {load['status']})", load["non2xx"] == 0)
-    floor = int(0.5 * RATE * seconds)
-    check(f"{name}: the load was real: {load['responses']} responses during a {seconds:.1f} s deploy "
-          f"(at least {floor})", load["responses"] >= floor)
-    inner = load["timeline"][:-1]  # the last second is cut short by the stop
-    check(f"{name}: every second of the run had successful responses (no stall)",
-          bool(inner) and all(b["ok"] > 0 for b in inner) and len(inner) == inner[-1]["second"] + 1)
-    check(f"{name}: clients saw the old version, then the new ({', '.join(load['versions'])})",
-          load["versions"].get(old_version, 0) > 0 and load["versions"].get(expected_version, 0) > 0)
-    last = load["timeline"][-2]["versions"] if len(load["timeline"]) >= 2 else {}
-    check(f"{name}: in the last full second every response came from {expected_version} ({last})",
-          set(last) == {expected_version})
-    for sample in load["samples"][:5]:
-        print(f"    sample failure: {sample}")
-    summary.append((name, seconds, load))
 
 
 def front_door(version_a):
@@ -262,7 +191,7 @@ def crash(running_version):
                 + budget["alb_health_check_timeout_s"])
     print(f"==> crash: SIGKILL {victim['slot']} under load; HAProxy should mark it DOWN within {detect_s:.1f} s "
           f"(interval x (unhealthy threshold + 1) + timeout)")
-    load = Load(st["ports"]["live"])
+    load = Load(st["ports"]["live"], STATE_DIR / "load.ready", RATE)
     time.sleep(2)
     api = traffic()
     killed_at = time.monotonic()
@@ -301,7 +230,7 @@ def strategies(version_a, version_b):
                                ("canary", version_a, version_b)):
         print(f"==> {strategy}: {old} -> {new} under load")
         rc, out, load, seconds = run_deploy(strategy, new)
-        zero_loss(strategy, load, rc, seconds, new, old)
+        zero_loss(results, strategy, load, rc, seconds, new, old, RATE)
         steady(new, f"after {strategy}")
         if strategy == "canary":
             record = json.loads((STATE_DIR / "last-deploy.json").read_text())
@@ -411,13 +340,7 @@ def main():
         control(version_a, version_b)
     stack("down", echo=False)
 
-    print(f"==> requests and errors per run ({CONNECTIONS} connections, loopback)")
-    for name, seconds, load in summary:
-        what = "DOWN after" if name.startswith("crash") else "deploy"
-        print(f"    {name:<19} {what} {seconds:5.1f} s  {load['requests']:7d} requests  {load['non2xx']:4d} non-2xx  "
-              f"{load['errors']:4d} connection errors")
-    print(f"test-stack: {passed} passed, {failed} failed, {time.monotonic() - started:.0f} s")
-    return 1 if failed else 0
+    return results.print_summary("test-stack", started)
 
 
 if __name__ == "__main__":
