@@ -153,9 +153,12 @@ def front_door(version_a):
           "building" not in out and image_id(f"localhost/hello-service:{unbuilt}") is None)
 
     print("==> front door: Ctrl-C during `stack up` leaves no replica and no HAProxy")
+    # As from a terminal: its own process group, and SIGINT at its default whatever this
+    # test inherited (a job started in the background of a shell without job control,
+    # `make test-stack &` in a script, has SIGINT ignored, and Python then keeps it so).
     proc = subprocess.Popen([*STACK, "up", "--version", version_a, "--replicas", str(REPLICAS), "--time-scale", SCALE,
                              "--port", "auto"], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines = []
     for line in proc.stdout:
         lines.append(line)
