@@ -32,7 +32,7 @@ stack-deploy: ## STRATEGY=rolling|blue-green|canary VERSION=v [FAULT=root-500|re
 	  $(call stack_opt,FAULT,--fault) $(call stack_opt,CANARY_PERCENT,--canary-percent) \
 	  $(call stack_opt,BAKE_S,--bake-s)
 
-test-stack: ## every strategy under load (64 connections): zero errors; a bad canary rolls back; a crash's cost (about 4 minutes)
+test-stack: ## every strategy under load (64 connections): zero errors; a bad canary rolls back; what a crash costs (about 4 minutes)
 	@$(ROOT)/deploy/local/tests/run.sh
 
 TEST_TARGETS += test-stack

@@ -19,7 +19,8 @@ ADMIN_BITS = {"ready": 0, "drain": 0x08, "maint": 0x01}
 
 class FakeWorld:
     """Pods and HAProxy servers. `fail_start` and `fail_verify` are sets of releases
-    (or slot names for fail_start) whose start or verification fails."""
+    (or slot names for fail_start) whose start or verification fails;
+    `interrupt_verify`, releases whose verification is interrupted by Ctrl-C."""
 
     def __init__(self, slots):
         self.slots = slots
@@ -28,6 +29,7 @@ class FakeWorld:
         self.weight = {(b, s): FULL_WEIGHT for b in ("live", "test") for s in slots}
         self.fail_start = set()
         self.fail_verify = set()
+        self.interrupt_verify = set()
         self.started = []
         self.calls = []
 
@@ -75,6 +77,8 @@ class FakeWorld:
 
     def verify(self, url, release, deadline_s):
         self.calls.append(("verify", str(release)))
+        if release in self.interrupt_verify:
+            raise KeyboardInterrupt("Ctrl-C (a test's)")
         ok = release not in self.fail_verify
         return ok, "verify: PASS" if ok else "verify: FAIL (a test's fault)"
 

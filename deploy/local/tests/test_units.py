@@ -225,6 +225,22 @@ class DeployFailures(unittest.TestCase):
         self.assertEqual({str(r.release) for r in world.pods.values()}, {"1.0.0"})
         self.assertEqual(len(world.pods), 2)
 
+    def test_ctrl_c_during_a_deploy_rolls_back(self):
+        rc, error, record, world = self.deploy("blue-green", lambda w: w.interrupt_verify.add(Release("2.0.0")))
+        self.assertEqual((rc, error, record["result"]), (1, None, "rolled back"))
+        self.assertIn("Ctrl-C", record["reason"])
+        self.assertEqual({s: str(r.release) for s, r in world.pods.items()}, {"s1": "1.0.0", "s2": "1.0.0"})
+
+    def test_ctrl_c_during_the_rollback_names_the_repair(self):
+        def setup(world):
+            world.fail_verify.add(Release("2.0.0"))
+            world.interrupt_verify.add(Release("1.0.0"))
+        rc, error, record, _ = self.deploy("rolling", setup)
+        self.assertEqual(record["result"], "rollback failed")
+        self.assertIsInstance(error, RollbackFailed)
+        for repair in ("deploy/local/stack status", "deploy/local/stack deploy", "deploy/local/stack down"):
+            self.assertIn(repair, str(error))
+
     def test_a_good_deploy(self):
         for strategy in ("rolling", "blue-green", "canary"):
             rc, error, record, world = self.deploy(strategy, lambda w: None)
