@@ -29,8 +29,8 @@ Usage: test_stack.py VERSION_A VERSION_B (images built beforehand). TEST_STACK_P
 front-door, strategies, refuse, bad-canary, crash, control."""
 import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "deploy/local"))
 sys.path.insert(0, str(HERE))
 import harness  # noqa: E402
 from harness import CONNECTIONS, Load, Results, describe_load, zero_loss  # noqa: E402
-from rehearsal import haproxy, state  # noqa: E402
+from rehearsal import haproxy, ports, state  # noqa: E402
 
 STACK = [str(ROOT / "deploy/local/stack")]
 STATE_DIR = ROOT / "build/stack-test"
@@ -141,14 +141,15 @@ def front_door(version_a):
     print("==> front door: a taken port fails `stack up` at once, before any build")
     unbuilt = "1.0.0-rehearsal-never-built"
     podman("rmi", "-f", f"localhost/hello-service:{unbuilt}")
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen(1)
-        port = taken.getsockname()[1]
+    # A port the stack's own helper finds free and holds (listening): taken for `stack up`.
+    # Its neighbours (N+1, N+2, ...) may be taken too; the message must name this one.
+    with ports.reserve_free(1) as taken:
+        port = taken.ports[0]
         start = time.monotonic()
         rc, out = stack("up", "--version", unbuilt, "--port", str(port), check_rc=False)
         seconds = time.monotonic() - start
-    check(f"stack up on a taken port failed (exit {rc}) naming the port", rc == 1 and f"port {port} " in out)
+    named = re.search(rf"ports? [0-9, ]*\b{port}\b[0-9, ]* on 127\.0\.0\.1 (is|are) in use", out)
+    check(f"stack up on a taken port failed (exit {rc}) naming the port", rc == 1 and bool(named))
     check(f"and built nothing first ({seconds:.1f} s; no image {unbuilt})",
           "building" not in out and image_id(f"localhost/hello-service:{unbuilt}") is None)
 
