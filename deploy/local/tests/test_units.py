@@ -79,6 +79,28 @@ class Images(unittest.TestCase):
         missing = mock.Mock(return_value=mock.Mock(returncode=1))
         self.assertTrue(images.needs_build(Release("1.2.0"), missing))
 
+    def test_a_build_shows_its_steps_and_its_log(self):
+        """Issue: a build of minutes ran silent. Its steps show as they start, the log's
+        path is named, and a failed build prints the end of its log."""
+        with tempfile.TemporaryDirectory() as tmp:
+            fake_root = Path(tmp)
+            (fake_root / "container").mkdir()
+            script = fake_root / "container/build-image.sh"
+            script.write_text("#!/bin/sh\necho '==> building'\necho '[1/2] STEP 3/9: RUN make'\n"
+                              "echo 'compiler chatter'\necho '[2/2] STEP 1/2: LABEL x=y'\n"
+                              "echo 'error: the last words'\nexit 3\n")
+            script.chmod(0o755)
+            stack, _ = fake_stack(tmp)
+            with self.assertRaises(Exception) as caught:
+                images.build(fake_root, Release("9.9.9"), fake_root / "build.log", stack.out)
+            said = "\n".join(stack.out.lines)
+            self.assertIn("log: build.log", said)
+            self.assertIn("build: [1/2] STEP 3/9: RUN make", said)
+            self.assertNotIn("compiler chatter", said)
+            self.assertIn("exit 3", str(caught.exception))
+            self.assertIn("error: the last words", str(caught.exception))
+            self.assertIn("compiler chatter", (fake_root / "build.log").read_text())
+
     def test_default_version_of_a_dirty_tree_is_rebuilt(self):
         with tempfile.TemporaryDirectory() as tmp:
             git = ["git", "-C", tmp, "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
