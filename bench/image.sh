@@ -17,16 +17,21 @@ ROUNDS=${ROUNDS:-5}
 [[ "$ROUNDS" =~ ^[1-9][0-9]?$ ]] || die "ROUNDS='$ROUNDS': use 1 to 99"
 readonly SERVICE_TAG=localhost/hello-service:bench SEED_TAG=localhost/hello-seed:bench
 readonly DOC=docs/OPTIMIZATION.md
-results=$(mktemp)
+temp_dir
+results=$TEMP_DIR/results
 name=""
+poller=""
 # Stops at once (the measurement is over; no drain to wait for) and removes.
 discard() {
   engine stop -t 0 "$1" >/dev/null 2>&1 || true
   engine rm -f "$1" >/dev/null 2>&1 || true
 }
+# Whatever ends the run: the /health poller stopped, the container removed, the
+# scratch files gone.
 cleanup() {
+  if [ -n "$poller" ]; then kill "$poller" 2>/dev/null || true; fi
   [ -z "$name" ] || discard "$name"
-  rm -f "$results" "$results".*
+  remove_temps
 }
 trap cleanup EXIT
 
@@ -59,7 +64,7 @@ EOF
 
 # measure LABEL TAG ROUND: one round for one image; prints "image first_200_s healthy_s rss_kib".
 measure() {
-  local label=$1 tag=$2 port start poller f200 healthy rss pid
+  local label=$1 tag=$2 port start f200 healthy rss pid
   name=hello-bench-$$-$label-$3
   port=$(free_port)
   start=$(date +%s.%N)
@@ -79,7 +84,8 @@ measure() {
     fi
     sleep 0.05
   done
-  wait "$poller" || die "$label: no 200 from /health"
+  wait "$poller" || { poller=""; die "$label: no 200 from /health"; }
+  poller=""
   f200=$(cat "$results.f200")
   [ -n "$healthy" ] || die "$label: the health check did not pass within the bound"
   sleep 1  # settle: workers forked, first requests served

@@ -19,23 +19,28 @@ check() {  # check DESCRIPTION COMMAND...: one line per assertion
   if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1" >&2; failures=$((failures + 1)); fi
 }
 
-machine=$(LC_ALL=C readelf -h "$binary" | awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}')
-check "the binary is built for AArch64 (readelf says '$machine')" [ "$machine" = AArch64 ]
+# readelf fails on a file that is not ELF; the empty answer fails the check (set -e
+# would otherwise end the script there without a word).
+elf_header=$(LC_ALL=C readelf -h "$binary" 2>/dev/null || true)
+machine=$(awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}' <<<"$elf_header")
+check "the binary is built for AArch64 (readelf says '${machine:-not an ELF file}')" [ "$machine" = AArch64 ]
 check "the binary is static (no program interpreter)" \
   bash -c "! LC_ALL=C readelf -l '$binary' | grep -q 'Requesting program interpreter'"
 
 port=$(free_port)
-log=$(mktemp)
+temp_dir
+log=$TEMP_DIR/service.log
 drain_s=2
 deadline_s=10
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+  remove_temps
+}
+trap cleanup EXIT
 PORT=$port HOST=127.0.0.1 DRAIN_DELAY_S=$drain_s SHUTDOWN_TIMEOUT_S=$deadline_s LOG_FORMAT=text \
   "$qemu" "$binary" serve >"$log" 2>&1 &
 pid=$!
-cleanup() {
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$log"
-}
-trap cleanup EXIT
 
 url=http://127.0.0.1:$port
 up=0
@@ -60,8 +65,10 @@ kill -TERM "$pid"
 signalled=$(date +%s%N)
 ready=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/ready" || true)
 check "after SIGTERM, /ready answers 503 (got $ready)" [ "$ready" = 503 ]
+# Bounded: a binary that ignores SIGTERM fails the check below instead of hanging.
 rc=0
-wait "$pid" || rc=$?
+wait_bounded "$pid" $((deadline_s + 5)) || rc=$?
+pid=""
 elapsed_ms=$((($(date +%s%N) - signalled) / 1000000))
 check "after SIGTERM the process exits 0 (got $rc)" [ "$rc" = 0 ]
 within() { [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ]; }

@@ -6,6 +6,11 @@
 #   container_init        picks the engine and sets ENGINE (docker or podman) and
 #                         ENGINE_CMD (the command to run it with)
 #   engine ARGS...        runs the chosen engine
+#   engine_bounded S ARGS...  the same, ended after S seconds (exit 124 and a message)
+#   bounded S CMD...      any command, ended after S seconds (exit 124 and a message)
+#   wait_bounded PID S    waits for a background child; SIGKILL after S seconds (124)
+#   temp_dir              a new temporary directory, named in TEMP_DIR; removed by
+#                         remove_temps, which each script's EXIT trap calls
 #   podman_project_env    exports CONTAINERS_CONF and CONTAINERS_STORAGE_CONF for podman
 #
 # Docker is used when its engine answers (a developer's laptop, a hosted CI runner);
@@ -90,6 +95,63 @@ container_init() {
 
 engine() {
   "${ENGINE_CMD[@]}" "$@"
+}
+
+# A command that could hang (a container run in the foreground, an exec, a stop) gets a
+# time bound: SIGTERM after LIMIT seconds, SIGKILL 10 s later. Returns the command's
+# exit code, or 124 (137 if it had to be killed) with a line on stderr saying so.
+bounded() {  # bounded LIMIT COMMAND...
+  local limit=$1 rc=0
+  shift
+  timeout --kill-after=10 "$limit" "$@" || rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "error: '$*' did not finish within $limit s (stopped)" >&2
+  fi
+  return "$rc"
+}
+
+engine_bounded() {  # engine_bounded LIMIT ARGS...
+  local limit=$1
+  shift
+  bounded "$limit" "${ENGINE_CMD[@]}" "$@"
+}
+
+# Waits for a background child of this shell, at most LIMIT seconds; then SIGKILL, a
+# line on stderr and exit code 124. Otherwise the child's own exit code.
+wait_bounded() {  # wait_bounded PID LIMIT
+  local pid=$1 limit=$2 rc=0 line state deadline
+  # Wall-clock microseconds (bash 5's EPOCHREALTIME), not a count of polls: a loaded
+  # machine makes each poll slower.
+  deadline=$((${EPOCHREALTIME/./} + limit * 1000000))
+  while { read -r line <"/proc/$pid/stat"; } 2>/dev/null; do
+    # The state follows the command name in parentheses; a child that has exited stays
+    # a zombie (Z) until it is waited for.
+    state=${line##*) }
+    [ "${state%% *}" != Z ] || break
+    if [ "${EPOCHREALTIME/./}" -ge "$deadline" ]; then
+      kill -KILL "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      echo "error: process $pid still ran $limit s later: killed" >&2
+      return 124
+    fi
+    sleep 0.1
+  done
+  wait "$pid" || rc=$?
+  return "$rc"
+}
+
+# Temporary directories, removed by remove_temps whatever ends the script: each
+# script's EXIT trap calls remove_temps. The new one is named in TEMP_DIR. Not in a
+# $(...) subshell: the list of directories to remove would be lost.
+temp_dir() {
+  TEMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hello-service.XXXXXX")
+  HELLO_TEMPS+=("$TEMP_DIR")
+}
+
+remove_temps() {
+  if [ -n "${HELLO_TEMPS+set}" ]; then
+    rm -rf "${HELLO_TEMPS[@]}"
+  fi
 }
 
 # A free TCP port on 127.0.0.1 (the kernel picks it; a tiny race remains until the

@@ -49,8 +49,12 @@ check() {  # check DESCRIPTION COMMAND...
 static_elf() {  # an ELF executable without a program interpreter (the dynamic loader)
   LC_ALL=C readelf -h "$1" >/dev/null 2>&1 && ! LC_ALL=C readelf -l "$1" | grep -q 'program interpreter'
 }
+# Container runs, execs and stops each get a time bound (engine_bounded): a hung engine
+# or service fails the test with a message instead of hanging it.
+readonly RUN_LIMIT_S=60 EXEC_LIMIT_S=30
 cleanup() {
-  engine rm -f "$name" "$name-bad" >/dev/null 2>&1 || true
+  engine_bounded "$RUN_LIMIT_S" rm -f "$name" "$name-bad" >/dev/null 2>&1 || true
+  remove_temps
 }
 trap cleanup EXIT
 cleanup
@@ -115,16 +119,16 @@ check "config: user 65532, port 5000, SIGTERM, exec-form health check, entrypoin
   config_check "$TAG" amd64
 
 # ---- file system: the static binary and nothing else ----------------------------------
-image_dir=$(mktemp -d)
+temp_dir
+image_dir=$TEMP_DIR
 files=$(engine save "$TAG" 2>/dev/null | python3 container/image_files.py --extract /hello-service "$image_dir" | xargs)
 check "the image's only file is hello-service (found: ${files:-nothing})" [ "$files" = hello-service ]
 check "there is no /bin/sh in the image" bash -c "! grep -qw 'bin/sh' <<<'$files'"
 check "/hello-service is a static executable (no program interpreter)" static_elf "$image_dir/hello-service"
-rm -rf "$image_dir"
 
 # ---- run it as production does ----------------------------------------------------------
 port=$(free_port)
-engine run -d --name "$name" -p "127.0.0.1:$port:5000" --read-only --cap-drop=ALL \
+engine_bounded "$RUN_LIMIT_S" run -d --name "$name" -p "127.0.0.1:$port:5000" --read-only --cap-drop=ALL \
   -e DRAIN_DELAY_S=$DRAIN_DELAY_S -e SHUTDOWN_TIMEOUT_S=$SHUTDOWN_TIMEOUT_S -e ACCESS_LOG=false \
   "$TAG" >/dev/null 2>"$HELLO_STATE_DIR/run.err" || { cat "$HELLO_STATE_DIR/run.err" >&2; die "the container did not start"; }
 url=http://127.0.0.1:$port
@@ -136,7 +140,7 @@ check "GET /health answers 200 through 127.0.0.1:$port" curl -fsS -o /dev/null -
 root=$(curl -fsS --max-time 5 "$url/" || true)
 check "GET / answers the hello JSON with version $VERSION" grep -q "\"version\":\"$VERSION\"" <<<"$root"
 
-pid=$(engine inspect --format '{{.State.Pid}}' "$name")
+pid=$(engine_bounded "$EXEC_LIMIT_S" inspect --format '{{.State.Pid}}' "$name")
 status=/proc/$pid/status
 ids_are() {
   awk -v id="$2" -v key="$1:" '$1 == key && $2 == id && $3 == id && $4 == id && $5 == id { ok = 1 } END { exit !ok }' "$status"
@@ -153,23 +157,23 @@ check "the container's root file system is mounted read-only" \
 # run on demand: the same configured command, in the container, same status bookkeeping.
 healthy=0
 for _ in $(seq 1 30); do
-  if [ "$ENGINE" = podman ]; then engine healthcheck run "$name" >/dev/null 2>&1 || true; fi
+  if [ "$ENGINE" = podman ]; then engine_bounded "$EXEC_LIMIT_S" healthcheck run "$name" >/dev/null 2>&1 || true; fi
   if [ "$(engine inspect --format '{{.State.Health.Status}}' "$name")" = healthy ]; then healthy=1; break; fi
   sleep 1
 done
 check "the image's health check reports healthy" [ "$healthy" = 1 ]
 check "there is no shell to run in the container (exec /bin/sh fails)" \
-  bash -c "! ${ENGINE_CMD[*]} exec '$name' /bin/sh -c true >/dev/null 2>&1"
+  bash -c "! timeout $EXEC_LIMIT_S ${ENGINE_CMD[*]} exec '$name' /bin/sh -c true >/dev/null 2>&1"
 
 # Name resolution in a static binary: glibc 2.36 has its files and dns lookups built in,
 # so getaddrinfo reads the /etc/hosts the engine provides, with no NSS modules to load.
 check "a host name resolves inside the image (verify --url http://localhost:5000/)" \
-  engine exec "$name" /hello-service verify --url http://localhost:5000/ --consecutive 2 --deadline-s 10
+  engine_bounded "$EXEC_LIMIT_S" exec "$name" /hello-service verify --url http://localhost:5000/ --consecutive 2 --deadline-s 10
 
 # ---- stop under real traffic ------------------------------------------------------------
 say "stopping the container under load (drain delay ${DRAIN_DELAY_S} s)"
 probe=$(python3 container/drain_probe.py --port "$port" --drain-delay-s "$DRAIN_DELAY_S" -- \
-  "${ENGINE_CMD[@]}" stop -t 30 "$name") || true
+  timeout "$RUN_LIMIT_S" "${ENGINE_CMD[@]}" stop -t 30 "$name") || true
 echo "    $probe"
 check "SIGTERM under traffic: every request in flight was answered" \
   python3 -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(1 if s["failures"] else 0)' "${probe:-"{\"failures\": [\"no output\"]}"}"
@@ -182,7 +186,8 @@ check "its log says the drain completed" bash -c "${ENGINE_CMD[*]} logs '$name' 
 
 # ---- a bad setting ---------------------------------------------------------------------
 bad_rc=0
-engine run --name "$name-bad" --read-only --cap-drop=ALL -e LOG_LEVEL=loud "$TAG" >/dev/null 2>&1 || bad_rc=$?
+engine_bounded "$RUN_LIMIT_S" run --name "$name-bad" --read-only --cap-drop=ALL -e LOG_LEVEL=loud "$TAG" \
+  >/dev/null 2>&1 || bad_rc=$?
 check "LOG_LEVEL=loud makes the container exit 2 (got $bad_rc)" [ "$bad_rc" = 2 ]
 check "and its log names the setting" bash -c "${ENGINE_CMD[*]} logs '$name-bad' 2>&1 | grep -q LOG_LEVEL"
 
@@ -195,7 +200,8 @@ VERSION=$VERSION REVISION=$REVISION CREATED=$CREATED SOURCE=$SOURCE FAULT='' TAG
 size_arm64=$(engine image inspect --format '{{.Size}}' "$TAG_ARM64")
 check "arm64 image size $size_arm64 bytes is at most $MAX_BYTES" [ "$size_arm64" -le "$MAX_BYTES" ]
 check "arm64 image: architecture arm64, same config and labels" config_check "$TAG_ARM64" arm64
-arm64_dir=$(mktemp -d)
+temp_dir
+arm64_dir=$TEMP_DIR
 engine save "$TAG_ARM64" 2>/dev/null | python3 container/image_files.py --extract /hello-service "$arm64_dir" >/dev/null
 machine=$(LC_ALL=C readelf -h "$arm64_dir/hello-service" | awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}')
 check "the arm64 image's /hello-service is an AArch64 executable (readelf: $machine)" [ "$machine" = AArch64 ]
@@ -207,7 +213,6 @@ if [ -n "$ARM64_BINARY" ]; then
   mode=$(stat -c %a "$arm64_dir/hello-service")
   check "the arm64 image's /hello-service is executable by everyone (mode $mode)" [ "$mode" = 755 ]
 fi
-rm -rf "$arm64_dir"
 
 engine rmi -f "$TAG" "$TAG_ARM64" >/dev/null 2>&1 || true
 echo "test-image: image $size bytes (arm64 $size_arm64), build ${build_s} s, whole test $(($(date +%s) - started)) s with $ENGINE"

@@ -30,7 +30,8 @@ image: ## container image: Docker if its engine answers, else Podman (PLATFORM=l
 base-image: ## the build stage's debian:bookworm-slim: pulled, or made offline with debootstrap
 	@container/base-image.sh
 
-test-image: ## build the image, run it read-only without capabilities, check it end to end (ARM64_BINARY=)
+test-image: ## the container scripts cannot hang or leak; build the image, run it read-only without capabilities, check it end to end (ARM64_BINARY=)
+	@container/test-scripts.sh
 	@$(call settings_env,ARM64_BINARY) container/test-image.sh
 
 build-arm64: ## cross-compile the release binary for linux/arm64: build/release-arm64/src/hello-service (VERSION=...)

@@ -15,16 +15,14 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from .images import Release
+from .output import StackError
+
 LABEL = "hello-stack"
-IMAGE_REPO = "localhost/hello-service"
 
 
-class ReplicaError(Exception):
+class ReplicaError(StackError):
     pass
-
-
-def image_ref(version):
-    return f"{IMAGE_REPO}:{version.replace('+', '-')}"
 
 
 def podman(*args, check=True, timeout=120):
@@ -37,11 +35,7 @@ def podman(*args, check=True, timeout=120):
     return result
 
 
-def image_exists(version):
-    return podman("image", "exists", image_ref(version), check=False).returncode == 0
-
-
-def container_definition(root, version, port, budget, app_env="local", log_level="info"):
+def container_definition(root, image, port, budget, app_env="local", log_level="info"):
     """Renders the ECS container definition for one local replica."""
     template = root / "infrastructure/terraform/modules/ecs/templates/container-definitions.json.tftpl"
     known = {
@@ -56,7 +50,7 @@ def container_definition(root, version, port, budget, app_env="local", log_level
         "health_check_start_period_s": budget["container_health_check_start_period_s"],
         "health_check_timeout_s": budget["container_health_check_timeout_s"],
         "idle_timeout_s": budget["idle_timeout_s"],
-        "image": image_ref(version),
+        "image": image,
         "log_group": "local",
         "log_level": log_level,
         "shutdown_timeout_s": budget["shutdown_timeout_s"],
@@ -81,7 +75,7 @@ def container_definition(root, version, port, budget, app_env="local", log_level
     return definitions[0]
 
 
-def pod_spec(stack_name, slot, version, definition, extra_env):
+def pod_spec(stack_name, slot, release, definition, extra_env):
     """A Kubernetes Pod (JSON is YAML) that runs the container definition as ECS would."""
     user, _, group = definition.get("user", "65532:65532").partition(":")
     env = [{"name": e["name"], "value": str(e["value"])} for e in definition.get("environment", [])]
@@ -93,7 +87,8 @@ def pod_spec(stack_name, slot, version, definition, extra_env):
         "kind": "Pod",
         "metadata": {
             "name": pod_name(stack_name, slot),
-            "labels": {f"{LABEL}/name": stack_name, f"{LABEL}/slot": slot, f"{LABEL}/version": version},
+            "labels": {f"{LABEL}/name": stack_name, f"{LABEL}/slot": slot, f"{LABEL}/version": release.version,
+                       f"{LABEL}/fault": release.fault},
         },
         "spec": {
             "hostNetwork": True,
@@ -119,10 +114,14 @@ def pod_spec(stack_name, slot, version, definition, extra_env):
 @dataclass
 class Replica:
     slot: str
-    version: str
+    release: Release
     pod: str
     state: str  # the service container's state: running, exited, ...
-    started: float = 0.0  # time.monotonic() at start (for the ones this command started)
+    started: float = 0.0  # time.monotonic() once running (for the ones this command started)
+
+    @property
+    def version(self):
+        return self.release.version
 
     @property
     def container(self):
@@ -134,16 +133,23 @@ def pod_name(stack_name, slot):
     return f"{stack_name}-{slot}"
 
 
-def start(state_dir, stack_name, slot, version, definition, extra_env):
-    spec = pod_spec(stack_name, slot, version, definition, extra_env)
-    path = Path(state_dir) / "pods" / f"{spec['metadata']['name']}.yaml"
+def start(state_dir, stack_name, slot, release, definition, extra_env):
+    """Starts the slot's pod; returns once its container runs (when ECS would count the
+    task started: the health-check grace period runs from here). A start that fails
+    leaves no pod behind."""
+    spec = pod_spec(stack_name, slot, release, definition, extra_env)
+    name = spec["metadata"]["name"]
+    path = Path(state_dir) / "pods" / f"{name}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(spec, indent=2) + "\n")
     # A pod left over from an interrupted run would make play kube fail.
-    podman("pod", "rm", "-f", "-t", "0", spec["metadata"]["name"], check=False)
-    started = time.monotonic()
-    podman("play", "kube", str(path))
-    return Replica(slot=slot, version=version, pod=spec["metadata"]["name"], state="running", started=started)
+    podman("pod", "rm", "-f", "-t", "0", name, check=False)
+    try:
+        podman("play", "kube", str(path))
+    except BaseException:
+        podman("pod", "rm", "-f", "-t", "0", name, check=False)
+        raise
+    return Replica(slot=slot, release=release, pod=name, state="running", started=time.monotonic())
 
 
 def list_replicas(stack_name):
@@ -154,8 +160,8 @@ def list_replicas(stack_name):
         if f"{LABEL}/slot" not in labels:
             continue  # the pod's infra container
         slot = labels[f"{LABEL}/slot"]
-        replicas.append(Replica(slot=slot, version=labels[f"{LABEL}/version"], pod=pod_name(stack_name, slot),
-                                state=c.get("State", "")))
+        release = Release(labels.get(f"{LABEL}/version", "?"), labels.get(f"{LABEL}/fault", ""))
+        replicas.append(Replica(slot=slot, release=release, pod=pod_name(stack_name, slot), state=c.get("State", "")))
     return sorted(replicas, key=lambda r: int(r.slot.lstrip("s")))
 
 
@@ -195,3 +201,19 @@ def ready(port, timeout_s=1.0):
         return err.code
     except OSError:
         return None
+
+
+def now():
+    """The clock of Replica.started."""
+    return time.monotonic()
+
+
+def verify(url, release, deadline_s):
+    """The pipeline's verifier (`hello-service verify`), run from the release's own image
+    on the host network: (passed, its last line)."""
+    cmd = ["run", "--rm", "--network", "host", "--read-only", "--cap-drop", "ALL", release.image, "verify",
+           "--url", url, "--expect-version", release.version, "--consecutive", "5", "--interval-ms", "200",
+           "--deadline-s", str(deadline_s)]
+    result = podman(*cmd, check=False, timeout=deadline_s + 60)
+    lines = (result.stdout.strip() or result.stderr.strip()).splitlines()
+    return result.returncode == 0, lines[-1] if lines else f"(no output, exit {result.returncode})"

@@ -1,64 +1,22 @@
 """The stack: HAProxy and the replicas in their slots, and the steps every deployment
-strategy is made of (start, wait until HAProxy sees it healthy, admit, drain, stop)."""
+strategy is made of (start, wait until HAProxy sees it healthy, admit, drain, stop,
+verify), with the state they keep (state.py).
+
+Its parts: `haproxy.Traffic` for everything HAProxy is told or asked, `replicas` for
+the Podman pods, `images` for what they run, `ports` for where, `output` for what the
+user sees. A Stack is built without touching anything; `lock`, `load` and `up` do."""
 import fcntl
 import hashlib
 import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
+import urllib.request
 from pathlib import Path
 
-from . import haproxy, replicas, timing
-
-BACKENDS = ("live", "test")
-# Weights are percentages of a full share: a canary at 10 % against the old version at
-# 90 % is the same split whatever the number of replicas.
-FULL_WEIGHT = 100
-POLL_S = 0.1
-
-
-class StackError(Exception):
-    pass
-
-
-class DeployFailed(Exception):
-    """A step of a deployment failed: the deployment rolls back."""
-
-
-class Clock:
-    def __init__(self):
-        self.start = time.monotonic()
-
-    def elapsed(self):
-        return time.monotonic() - self.start
-
-
-def say(clock, text):
-    """Progress lines. A closed output (a pipe to `head`, a closed terminal) must not
-    stop a deployment half-way, least of all its rollback: the lines are dropped."""
-    try:
-        print(f"[{clock.elapsed():6.1f}s] {text}", flush=True)
-    except OSError:
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except OSError:
-            pass
-
-
-def port_free(port):
-    """Whether a listener could bind the port (as HAProxy and the service do, with
-    SO_REUSEADDR: connections in TIME_WAIT from an earlier run do not count)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
+from . import haproxy, images, poll, ports, replicas, state, timing
+from .haproxy import FULL_WEIGHT
+from .images import Release
+from .output import DeployFailed, StackError
+from .state import Counters, Ports, Slot, StackState
 
 def socket_path(state_dir):
     """The runtime API socket: in the state directory, unless that path is too long
@@ -70,27 +28,33 @@ def socket_path(state_dir):
     return str(Path(tempfile.gettempdir()) / f"hello-stack-{digest}.sock")
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def served_info(url, timeout_s=2.0):
+    """GET {url}/info on a new connection (so the load balancer picks again)."""
+    request = urllib.request.Request(f"{url}/info", headers={"Connection": "close"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return json.loads(response.read())
+    except (OSError, ValueError):
+        return None
 
 
 class Stack:
-    def __init__(self, root, state_dir, name):
+    def __init__(self, root, state_dir, name, out, runtime=replicas, traffic=haproxy.Traffic,
+                 fetch_info=served_info):
         self.root = Path(root)
         self.dir = Path(state_dir)
         self.name = name
+        self.out = out
+        self.runtime = runtime
+        self._traffic = traffic
+        self.fetch_info = fetch_info
         self.state_file = self.dir / "stack.json"
         self.state = None
-        self.clock = Clock()
         self._lock = None
 
     # ---- state ------------------------------------------------------------------------
     def show(self, path):
-        """A path for messages: relative to the repository when inside it."""
-        path = Path(path)
-        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+        return images.show(self.root, path)
 
     def lock(self):
         """One command at a time per stack: two deploys never race."""
@@ -102,172 +66,140 @@ class Stack:
             raise StackError(f"another stack command is running on {self.show(self.dir)} (lock held)") from err
 
     def load(self):
-        if not self.state_file.exists():
-            raise StackError(f"no stack is up (no {self.show(self.state_file)}); start one with 'make stack-up'")
-        self.state = json.loads(self.state_file.read_text())
-        if not haproxy.running(self.state["pid_file"]):
-            raise StackError(f"the stack's HAProxy is not running (see {self.show(self.state['log'])}); "
-                             "'make stack-down' cleans up, 'make stack-up' starts again")
+        words = self.out.words
+        self.state = state.load(self.state_file, self.show(self.state_file))
+        if self.state is None:
+            raise StackError(f"no stack is up (no {self.show(self.state_file)}); start one with "
+                             f"'{words.command('up')}'")
+        if not haproxy.running(self.state.pid_file):
+            raise StackError(f"the stack's HAProxy is not running (see {self.show(self.state.log)}); "
+                             f"'{words.command('down')}' cleans up, '{words.command('up')}' starts again")
         return self
+
+    def save(self):
+        state.save(self.state_file, self.state)
 
     @property
     def budget(self):
-        return self.state["budget"]
+        return self.state.budget
 
     @property
-    def api(self):
-        return haproxy.Api(self.state["socket"])
-
-    def slot_port(self, slot):
-        return dict(self.state["slots"])[slot]
-
-    def slot_names(self):
-        return [name for name, _ in self.state["slots"]]
+    def traffic(self):
+        return self._traffic(self.state.socket)
 
     def faults(self):
-        return set(self.state.get("faults", []))
+        return set(self.state.faults)
 
     def url(self, listener):
-        return f"http://127.0.0.1:{self.state['ports'][listener]}"
+        return f"http://127.0.0.1:{getattr(self.state.ports, listener)}"
 
     # ---- bring up and down -----------------------------------------------------------
-    def up(self, version, count, scale, port, faults, access_log):
-        if self.state_file.exists():
-            old = json.loads(self.state_file.read_text())
-            if haproxy.running(old["pid_file"]):
-                raise StackError(f"a stack is already up (HAProxy on {old['ports']['live']}); "
-                                 "'make stack-status' shows it, 'make stack-down' stops it")
-        replicas.remove(*replicas.list_replicas(self.name))
+    def up(self, release, count, scale, port_spec, faults, access_log):
+        """HAProxy and `count` replicas of the release. Either all of it comes up, or
+        what was started is removed again (a failure, Ctrl-C)."""
+        words = self.out.words
+        old = state.load(self.state_file, self.show(self.state_file))
+        if old and haproxy.running(old.pid_file):
+            raise StackError(f"a stack is already up (HAProxy on {old.ports.live}); '{words.command('status')}' "
+                             f"shows it, '{words.command('down')}' stops it")
         budget = timing.load(self.root / "infrastructure/terraform/timing.json", scale)
-        say(self.clock, timing.describe(budget, scale))
-        ensure_image(self.root, version, None, self.clock)
-
-        slot_count = 2 * count
-        if port == "auto":
-            ports = {"live": free_port(), "test": free_port(), "stats": free_port()}
-            slot_ports = [free_port() for _ in range(slot_count)]
-        else:
-            base = int(port)
-            ports = {"live": base, "test": base + 1, "stats": base + 2}
-            slot_ports = [base + 11 + i for i in range(slot_count)]
-        for p in [*ports.values(), *slot_ports]:
-            if not port_free(p):
-                raise StackError(f"port {p} on 127.0.0.1 is in use; choose other ports with STACK_PORT=N "
-                                 "(N, N+1, N+2 and N+11 onwards) or STACK_PORT=auto")
-        slots = [(f"s{i + 1}", p) for i, p in enumerate(slot_ports)]
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.state = {
-            "name": self.name, "replicas": count, "time_scale": scale, "budget": budget,
-            "ports": ports, "slots": slots, "faults": sorted(faults), "access_log": access_log,
-            "socket": socket_path(self.dir), "pid_file": str(self.dir / "haproxy.pid"),
-            "config": str(self.dir / "haproxy.cfg"), "log": str(self.dir / "haproxy.log"),
-        }
-        values = haproxy.config_values(budget, scale, self.state["socket"], ports, slots,
-                                       retries="no-retries" not in faults)
-        Path(self.state["config"]).write_text(
-            haproxy.render_config(self.root / "deploy/local/haproxy.cfg.tmpl", values))
-        haproxy.check_config(self.state["config"])
-        if faults:
-            say(self.clock, f"WARNING: deliberately unsafe settings (STACK_FAULT): {', '.join(sorted(faults))}")
-        pid = haproxy.start(self.state["config"], self.state["pid_file"], self.state["log"])
-        self.state_file.write_text(json.dumps(self.state, indent=2) + "\n")
-        self.api.run("show info")  # waits until the runtime API answers
-        say(self.clock, f"HAProxy {pid} listens on {self.url('live')} (test listener {self.url('test')}, "
-                        f"statistics {self.url('stats')}/), config {self.show(self.state['config'])}")
+        # Ports before the build: a taken port fails in a second, not after minutes.
+        listeners, slot_ports, reservation = ports.plan(port_spec, 2 * count, words)
+        with reservation:
+            self.runtime.remove(*self.runtime.list_replicas(self.name))
+            self.out.say(timing.describe(budget, scale))
+            images.ensure(self.root, release, self.dir, self.out, self.runtime.podman)
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.state = StackState(
+                name=self.name, replicas=count, time_scale=scale, budget=budget, ports=Ports(**listeners),
+                slots=[Slot(f"s{i + 1}", p) for i, p in enumerate(slot_ports)], faults=sorted(faults),
+                access_log=access_log, socket=socket_path(self.dir), pid_file=str(self.dir / "haproxy.pid"),
+                config=str(self.dir / "haproxy.cfg"), log=str(self.dir / "haproxy.log"))
+            values = haproxy.config_values(budget, scale, self.state.socket, listeners, self.state.slots)
+            Path(self.state.config).write_text(
+                haproxy.render_config(self.root / "deploy/local/haproxy.cfg.tmpl", values))
+            haproxy.check_config(self.state.config)
         try:
-            new = [self.start_replica(slot, version) for slot, _ in slots[:count]]
-            self.wait_up(new)
-        except (DeployFailed, replicas.ReplicaError) as err:
-            raise StackError(f"{err}; 'make stack-down' cleans up") from err
-        self.admit(new, FULL_WEIGHT)
-        say(self.clock, f"stack up: {count} replicas of {version} behind {self.url('live')}")
+            if faults:
+                self.out.warn(f"deliberately unsafe settings (STACK_FAULT): {', '.join(sorted(faults))}")
+            pid = haproxy.start(self.state.config, self.state.pid_file, self.state.log)
+            self.save()
+            self.traffic.wait_answering()
+            self.out.say(f"HAProxy {pid} listens on {self.url('live')} (test listener {self.url('test')}, "
+                         f"statistics {self.url('stats')}/), config {self.show(self.state.config)}")
+            started = []
+            for slot in self.state.slot_names()[:count]:
+                started.append(self.start_replica(slot, release))
+                self.enlist([started[-1]])
+            self.wait_up(started)
+            self.traffic.shift({r.slot: FULL_WEIGHT for r in started})
+        except BaseException as err:
+            self.out.warn(f"stack up did not complete ({str(err) or type(err).__name__}): removing what it started")
+            self.down(quiet=True)
+            raise
+        self.out.say(f"stack up: {count} replicas of {release} behind {self.url('live')}")
 
-    def down(self):
-        state = json.loads(self.state_file.read_text()) if self.state_file.exists() else None
-        found = replicas.list_replicas(self.name)
-        replicas.remove(*found)
-        print(f"==> removed {len(found)} replica pod(s)")
-        if state and haproxy.stop(state["pid_file"]):
-            print("==> stopped HAProxy")
-        if state:
-            self.state_file.unlink()
-            Path(state["socket"]).unlink(missing_ok=True)
-        print("==> stack down")
+    def down(self, quiet=False):
+        old = state.load(self.state_file, self.show(self.state_file)) if self.state_file.exists() else None
+        found = self.runtime.list_replicas(self.name)
+        self.runtime.remove(*found)
+        stopped = bool(old) and haproxy.stop(old.pid_file)
+        if old:
+            Path(old.socket).unlink(missing_ok=True)
+        self.state_file.unlink(missing_ok=True)
+        if not quiet:
+            self.out.plain(f"==> removed {len(found)} replica pod(s)")
+            if stopped:
+                self.out.plain("==> stopped HAProxy")
+            self.out.plain("==> stack down")
 
     # ---- steps ------------------------------------------------------------------------
     def replicas(self):
-        return {r.slot: r for r in replicas.list_replicas(self.name)}
+        return {r.slot: r for r in self.runtime.list_replicas(self.name)}
 
     def free_slots(self):
         taken = self.replicas()
-        return [s for s in self.slot_names() if s not in taken]
+        return [s for s in self.state.slot_names() if s not in taken]
 
-    def start_replica(self, slot, version):
-        definition = replicas.container_definition(self.root, version, self.slot_port(slot), self.budget)
-        extra = {"HOST": "127.0.0.1", "ACCESS_LOG": "on" if self.state["access_log"] else "off"}
-        replica = replicas.start(self.dir, self.name, slot, version, definition, extra)
+    def start_replica(self, slot, release):
+        port = self.state.slot(slot).port
+        definition = self.runtime.container_definition(self.root, release.image, port, self.budget)
+        extra = {"HOST": "127.0.0.1", "ACCESS_LOG": "on" if self.state.access_log else "off"}
+        replica = self.runtime.start(self.dir, self.name, slot, release, definition, extra)
         # Counters per slot run on from earlier replicas: status counts from here.
-        base = self.baselines()
-        counters = self.api.stats().get(("live", slot), {})
-        base[slot] = {"responses": counters.get("responses", 0), "5xx": counters.get("5xx", 0)}
-        (self.dir / "baselines.json").write_text(json.dumps(base) + "\n")
-        say(self.clock, f"started {version} in slot {slot} (127.0.0.1:{self.slot_port(slot)}, pod {replica.pod})")
+        counters = self.traffic.counters().get(("live", slot))
+        self.state.baselines[slot] = Counters(counters.responses, counters.errors_5xx) if counters else Counters()
+        self.save()
+        self.out.say(f"started {release} in slot {slot} (127.0.0.1:{port}, pod {replica.pod})")
         return replica
 
-    def enlist(self, reps, backend):
-        """HAProxy starts checking the slots; in `live` they get no traffic yet (drain),
-        in `test` they get it as soon as the check passes. Leaving maintenance, HAProxy
-        would count a server up at once; marking it down makes it earn its way in with
-        the healthy threshold, as a new ALB target does."""
-        commands = []
-        for r in reps:
-            state = "drain" if backend == "live" else "ready"
-            commands += [f"set server {backend}/{r.slot} state {state}", f"set server {backend}/{r.slot} health down"]
-        self.api.run(*commands)
+    def enlist(self, reps, backends=("live",)):
+        for backend in backends:
+            self.traffic.enlist([r.slot for r in reps], backend)
 
     def wait_up(self, reps, backends=("live",), guard=None):
-        """Enlists the replicas in the backends and waits until HAProxy's health check
-        passes on each, within the health-check grace period (counted from the start
-        of the replica, as ECS counts it from the start of a task)."""
-        for backend in backends:
-            self.enlist(reps, backend)
+        """Waits until HAProxy's health check passes on each replica in each backend
+        (enlisted beforehand), within the health-check grace period counted from each
+        replica's start, as ECS counts it from the start of a task."""
         grace = self.budget["health_check_grace_period_s"]
-        start = min(r.started for r in reps)
-        pending = {(b, r.slot) for b in backends for r in reps}
-        while pending:
-            servers = {b: self.api.servers(b) for b in backends}
-            for backend, slot in sorted(pending):
+        pending = {(b, r.slot): r for b in backends for r in reps}
+        for _ in poll.ticks():
+            servers = {b: self.traffic.servers(b) for b in backends}
+            now = self.runtime.now()
+            for (backend, slot), r in sorted(pending.items()):
                 if servers[backend][slot].up:
-                    pending.discard((backend, slot))
-                    say(self.clock, f"HAProxy ({backend}) sees {slot} healthy, {time.monotonic() - start:.1f} s "
-                                    "after its start")
+                    del pending[(backend, slot)]
+                    self.out.say(f"HAProxy ({backend}) sees {slot} healthy, {now - r.started:.1f} s after its start")
             if guard:
                 guard()
-            if pending and time.monotonic() - start > grace:
-                slots = sorted({s for _, s in pending})
-                detail = ", ".join(f"{s}: /ready answers {replicas.ready(self.slot_port(s)) or 'nothing'}"
-                                   for s in slots)
-                raise DeployFailed(f"{', '.join(slots)} not healthy in HAProxy within the {grace:g} s "
-                                   f"grace period ({detail})")
-            if pending:
-                time.sleep(POLL_S)
-
-    def admit(self, reps, weight):
-        commands = []
-        for r in reps:
-            commands += [f"set weight live/{r.slot} {weight}", f"set server live/{r.slot} state ready"]
-        self.api.run(*commands)
-
-    def shift(self, weights, drain=(), snapshot=False):
-        """Sets weights and drains in one runtime API call; with snapshot, the call ends
-        with `show stat`, so the counters are those of the moment of the switch."""
-        commands = []
-        for slot, weight in weights.items():
-            commands += [f"set weight live/{slot} {weight}", f"set server live/{slot} state ready"]
-        commands += [f"set server live/{slot} state drain" for slot in drain]
-        if snapshot:
-            commands.append("show stat")
-        return self.api.run(*commands)
+            late = sorted({slot for (_, slot), r in pending.items() if now - r.started > grace})
+            if late:
+                detail = ", ".join(f"{s}: /ready answers {self.runtime.ready(self.state.slot(s).port) or 'nothing'}"
+                                   for s in late)
+                raise DeployFailed(f"{', '.join(late)} not healthy in HAProxy within the {grace:g} s grace period "
+                                   f"({detail})")
+            if not pending:
+                return
 
     def retire(self, reps, how, guard=None):
         """Stops replicas the way ECS stops tasks: SIGTERM, the service's /ready fails
@@ -281,139 +213,116 @@ class Stack:
         budget = self.budget
         names = ", ".join(r.slot for r in reps)
         if "no-drain" in self.faults():
-            say(self.clock, f"STACK_FAULT=no-drain: killing {names} at once (SIGKILL, no drain)")
+            self.out.say(f"STACK_FAULT=no-drain: killing {names} at once (SIGKILL, no drain)")
             for r in reps:
-                replicas.signal(r, "KILL")
+                self.runtime.signal(r, "KILL")
             self._forget(reps)
             return
-        say(self.clock, f"stopping {names} ({how}): SIGTERM; /ready turns 503 and the service serves on for its "
-                        f"{budget['drain_delay_s']:g} s drain delay")
-        start = time.monotonic()
+        self.out.say(f"stopping {names} ({how}): SIGTERM; /ready turns 503 and the service serves on for its "
+                     f"{budget['drain_delay_s']:g} s drain delay")
         for r in reps:
-            replicas.signal(r, "TERM")
+            self.runtime.signal(r, "TERM")
         # HAProxy needs at most interval x unhealthy threshold (+ a check timeout) to see
         # /ready fail; the drain delay is longer by the budget's rule.
         not_down = {r.slot for r in reps}
         running = {r.slot: r for r in reps}
         failure = None
         warned = False
-        while running:
-            elapsed = time.monotonic() - start
-            servers = self.api.servers("live")
+        for elapsed in poll.ticks():
+            servers = self.traffic.servers("live")
             for slot in sorted(not_down):
                 if not servers[slot].up:
                     not_down.discard(slot)
-                    say(self.clock, f"HAProxy marked {slot} DOWN {elapsed:.1f} s after SIGTERM (its health check "
-                                    "saw /ready fail): no new requests go there")
+                    self.out.say(f"HAProxy marked {slot} DOWN {elapsed:.1f} s after SIGTERM (its health check "
+                                 "saw /ready fail): no new requests go there")
             if not_down and not warned and elapsed > budget["drain_delay_s"]:
                 warned = True
-                say(self.clock, f"WARNING: HAProxy still counted {', '.join(sorted(not_down))} up when the drain "
-                                "delay ended")
+                self.out.warn(f"HAProxy still counted {', '.join(sorted(not_down))} up when the drain delay ended")
             for slot, r in sorted(running.items()):
-                code = replicas.exit_code(r)
+                code = self.runtime.exit_code(r)
                 if code is not None:
                     del running[slot]
-                    say(self.clock, f"{slot} ({r.version}) exited with code {code} {elapsed:.1f} s after SIGTERM")
+                    self.out.say(f"{slot} ({r.release}) exited with code {code} {elapsed:.1f} s after SIGTERM")
             if running and elapsed > budget["stop_timeout_s"]:
                 for slot, r in sorted(running.items()):
-                    replicas.signal(r, "KILL")
-                    say(self.clock, f"WARNING: {slot} still ran at its {budget['stop_timeout_s']:g} s stop "
-                                    "timeout: SIGKILL")
+                    self.runtime.signal(r, "KILL")
+                    self.out.warn(f"{slot} still ran at its {budget['stop_timeout_s']:g} s stop timeout: SIGKILL")
                 running.clear()
             if guard and failure is None:
                 try:
                     guard()
                 except DeployFailed as err:
                     failure = err
-                    say(self.clock, f"FAILED: {err}; finishing the stop of {names} first")
-            if running:
-                time.sleep(POLL_S)
+                    self.out.say(f"FAILED: {err}; finishing the stop of {names} first")
+            if not running:
+                break
         # The deregistration delay's end: whatever HAProxy still holds is closed.
         self._forget(reps)
         if failure:
             raise failure
-
-    def baselines(self):
-        try:
-            return json.loads((self.dir / "baselines.json").read_text())
-        except (OSError, ValueError):
-            return {}
 
     def remove_now(self, reps):
         """For replicas that never got live traffic: no drain needed."""
         if not reps:
             return
         self._forget(reps)
-        say(self.clock, f"removed {', '.join(r.slot for r in reps)} (never took live traffic)")
-
-    def leave_test(self, reps):
-        """The test listener is done with them once they take live traffic."""
-        self.api.run(*[f"set server test/{r.slot} state maint" for r in reps])
+        self.out.say(f"removed {', '.join(r.slot for r in reps)} (never took live traffic)")
 
     def _forget(self, reps):
-        commands = []
-        for r in reps:
-            for backend in BACKENDS:
-                commands += [f"set server {backend}/{r.slot} state maint",
-                             f"shutdown sessions server {backend}/{r.slot}",
-                             f"set weight {backend}/{r.slot} {FULL_WEIGHT}"]
-        self.api.run(*commands)
-        replicas.remove(*reps)
+        self.traffic.forget([r.slot for r in reps])
+        self.runtime.remove(*reps)
 
-    def verify(self, url, version):
+    def verify(self, url, release):
         """The pipeline's check, run from the image being deployed (so no host build is
-        needed): N consecutive healthy answers with the expected version in /info."""
+        needed): N consecutive healthy answers with the expected version in /info. Then
+        /info's `fault`, which the pipeline's verifier does not read: every answer must
+        come from the build expected (a fault build reports its fault there)."""
         deadline = timing.whole_s(self.budget["health_check_grace_period_s"])
-        cmd = ["podman", "run", "--rm", "--network", "host", "--read-only", "--cap-drop", "ALL",
-               replicas.image_ref(version), "verify", "--url", url, "--expect-version", version,
-               "--consecutive", "5", "--interval-ms", "200", "--deadline-s", str(deadline)]
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        verdict = (result.stdout.strip() or result.stderr.strip()).splitlines()
-        line = verdict[-1] if verdict else f"(no output, exit {result.returncode})"
-        say(self.clock, f"hello-service verify: {line}")
-        return result.returncode == 0
+        ok, line = self.runtime.verify(url, release, deadline)
+        self.out.say(f"hello-service verify: {line}")
+        if not ok:
+            return False
+        # Each request on a new connection, so that every replica in rotation answers some.
+        seen = {}
+        for _ in range(4 * self.state.replicas):
+            info = self.fetch_info(url) or {}
+            key = (info.get("version", "(no answer)"), info.get("fault", ""))
+            seen[key] = seen.get(key, 0) + 1
+        expected = (release.version, release.fault)
+        if set(seen) != {expected}:
+            found = ", ".join(f"{n} x {Release(v, f)}" for (v, f), n in sorted(seen.items()))
+            self.out.say(f"verify: /info through {url} should report {release} only; it reported {found}")
+            return False
+        self.out.say(f"verify: /info's fault is {release.fault or 'absent'} in {sum(seen.values())} answers, as "
+                     f"expected of {release}")
+        return True
 
     # ---- status -----------------------------------------------------------------------
     def status(self):
         """Rows: one per slot that has a replica or takes part in HAProxy."""
         reps = self.replicas()
-        live = self.api.servers("live")
-        test = self.api.servers("test")
-        stats = self.api.stats()
-        base = self.baselines()
+        live = self.traffic.servers("live")
+        test = self.traffic.servers("test")
+        counters = self.traffic.counters()
         rows = []
-        for slot in self.slot_names():
-            r = reps.get(slot)
-            if r is None and live[slot].maint and test[slot].maint:
+        for slot in self.state.slots:
+            r = reps.get(slot.name)
+            if r is None and live[slot.name].maint and test[slot.name].maint:
                 continue
-            port = self.slot_port(slot)
-            info = replicas.info(port) if r else None
-            counters = stats.get(("live", slot), {})
+            info = self.runtime.info(slot.port) if r else None
+            count = counters.get(("live", slot.name))
+            base = self.state.baseline(slot.name) if r else Counters()
             rows.append({
-                "slot": slot, "port": port,
+                "slot": slot.name, "port": slot.port,
                 "pod": r.pod if r else "-", "container": r.state if r else "-",
                 "version": (info or {}).get("version", "-") if r else "-",
+                "fault": (info or {}).get("fault", "") if r else "",
                 "image_version": r.version if r else "-",
-                "ready": replicas.ready(port) if r else None,
-                "haproxy": "UP" if live[slot].up else "DOWN",
-                "admin": live[slot].admin, "weight": live[slot].weight,
-                "test_listener": "-" if test[slot].maint else ("UP" if test[slot].up else "DOWN"),
-                "responses": counters.get("responses", 0) - (base.get(slot, {}).get("responses", 0) if r else 0),
-                "5xx": counters.get("5xx", 0) - (base.get(slot, {}).get("5xx", 0) if r else 0),
+                "ready": self.runtime.ready(slot.port) if r else None,
+                "haproxy": "UP" if live[slot.name].up else "DOWN",
+                "admin": live[slot.name].admin, "weight": live[slot.name].weight,
+                "test_listener": "-" if test[slot.name].maint else ("UP" if test[slot.name].up else "DOWN"),
+                "responses": (count.responses if count else 0) - base.responses,
+                "5xx": (count.errors_5xx if count else 0) - base.errors_5xx,
             })
         return rows
-
-
-def ensure_image(root, version, fault, clock):
-    """Builds localhost/hello-service:VERSION from this tree when it is missing, or
-    always when a fault is asked for (so the tag holds that fault)."""
-    if fault is None and replicas.image_exists(version):
-        return
-    say(clock, f"building {replicas.image_ref(version)} from this tree (VERSION={version}"
-               f"{f', FAULT={fault}' if fault else ''})")
-    env = dict(os.environ, CONTAINER_ENGINE="podman", VERSION=version, TAG=replicas.image_ref(version),
-               FAULT=fault or "", PLATFORM="")
-    result = subprocess.run([str(root / "container/build-image.sh")], env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise StackError(f"building the image failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    say(clock, result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "built")

@@ -149,6 +149,9 @@ async def main_async(args):
     non2xx = sum(n for s, n in stats.status.items() if not 200 <= s < 300)
     summary = {
         "connections": args.connections,
+        # time.monotonic() when the timeline's second 0 began (the clock is the system's,
+        # so another process can place its own events on the timeline).
+        "started_monotonic": stats.start,
         "duration_s": round(duration, 2),
         "requests": total + sum(stats.errors.values()),
         "responses": total,

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The local rehearsal's test (`make test-stack`): each strategy under load, a bad
-canary, and a control run that must lose requests.
+canary, a replica that crashes, the front door's promises, and a control run that must
+lose requests.
 
 A stack of its own (STACK_NAME hello-stack-test, free ports, state in
 build/stack-test) with the timing budget scaled by TIME_SCALE (default 0.2). For each
@@ -9,15 +10,26 @@ strategy, 64 keep-alive connections send GET / through HAProxy for the whole dep
   * afterwards every replica serves the new version (its own /info), HAProxy sends all
     traffic to exactly those, and the last second of load saw only the new version;
   * canary: HAProxy's counters show the new version got its 10 % share during the bake.
-A canary of a build whose `/` answers 500: the command fails with a clear message, the
-stack is back on the old version by itself, the bad version got no more than its share
-(HAProxy's per-server counters), and every non-2xx the clients saw is one of its 500s.
-A control run with HAProxy's retries and the replicas' drain switched off must lose
-requests: proof that the load generator sees what it should.
+A canary of VERSION_A built with FAULT=root-500 (its `/` answers 500), by the deploy
+command itself: the command fails with a clear message, the stack is back on the old
+version by itself, the bad version got no more than its share (HAProxy's per-server
+counters), every non-2xx the clients saw is one of its 500s, and the good image of
+VERSION_A is untouched (a fault build has its own tag). A fault build of the running
+version is refused before anything is built.
+A replica killed with SIGKILL under load: HAProxy, like an ALB, retries nothing, so the
+requests it held and those sent to it until the health check takes it out fail; the
+test reports how many, and checks that the failures stop once HAProxy marks it DOWN.
+The front door: `stack up` checks its ports before it builds anything, and a Ctrl-C
+during `stack up` leaves no replica and no HAProxy behind.
+A control run with the replicas' drain switched off must lose requests: proof that the
+load generator sees what it should.
 
-Usage: test_stack.py VERSION_A VERSION_B VERSION_BAD (images built beforehand)."""
+Usage: test_stack.py VERSION_A VERSION_B (images built beforehand). TEST_STACK_PARTS
+(comma separated, default all of them) runs only some parts, in this order:
+front-door, strategies, refuse, bad-canary, crash, control."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,8 +38,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
+sys.path.insert(0, str(ROOT / "deploy/local"))
+sys.path.insert(0, str(HERE))
+import harness  # noqa: E402
+from harness import CONNECTIONS, Load, Results, describe_load, zero_loss  # noqa: E402
+from rehearsal import haproxy, ports, state  # noqa: E402
+
 STACK = [str(ROOT / "deploy/local/stack")]
-CONNECTIONS = 64
+STATE_DIR = ROOT / "build/stack-test"
 RATE = float(os.environ.get("LOAD_RATE", "2000"))
 SCALE = os.environ.get("TIME_SCALE", "0.2")
 REPLICAS = 2
@@ -37,43 +55,22 @@ CANARY_PERCENT = 10
 SHARE_SLACK_REQUESTS = CONNECTIONS
 GOOD_CANARY_TOLERANCE_POINTS = 1.0
 
-ENV = dict(os.environ, STACK_NAME="hello-stack-test", STACK_DIR=str(ROOT / "build/stack-test"),
-           STACK_ACCESS_LOG="off")
-# Only to watch this test fail: STACK_TEST_FAULT=no-drain,no-retries runs the main stack
-# with those unsafe settings (see deploy/local/README.md).
+ENV = dict(os.environ, STACK_NAME="hello-stack-test", STACK_DIR=str(STATE_DIR), STACK_ACCESS_LOG="off")
+ENV.pop("STACK_VIA_MAKE", None)
+# Only to watch this test fail: STACK_TEST_FAULT=no-drain runs the main stack with that
+# unsafe setting (see deploy/local/README.md).
 ENV.pop("STACK_FAULT", None)
 if os.environ.get("STACK_TEST_FAULT"):
     ENV["STACK_FAULT"] = os.environ["STACK_TEST_FAULT"]
 
-passed, failed = 0, 0
-summary = []
-
-
-def check(description, ok):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok: {description}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL: {description}", file=sys.stderr, flush=True)
-    return ok
+results = Results()
+check = results.check
+summary = results.summary
 
 
 def stack(*args, env=ENV, echo=True, check_rc=True):
-    """Runs deploy/local/stack, echoing its output indented; returns (rc, output)."""
-    proc = subprocess.Popen([*STACK, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if echo:
-            print(f"    | {line}", end="", flush=True)
-    rc = proc.wait()
-    if check_rc and rc != 0:
-        if not echo:
-            sys.stdout.write("".join(lines))
-        raise SystemExit(f"error: deploy/local/stack {' '.join(args)} exited {rc}")
-    return rc, "".join(lines)
+    """Runs deploy/local/stack, echoing its output; returns (rc, output)."""
+    return harness.run([*STACK, *args], env, echo, check_rc)
 
 
 def status(env=ENV):
@@ -86,43 +83,40 @@ def stats(env=ENV):
     return json.loads(out)
 
 
-class Load:
-    def __init__(self, port):
-        self.ready = ROOT / "build/stack-test/load.ready"
-        self.ready.unlink(missing_ok=True)
-        self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "loadgen.py"), "--port", str(port), "--connections", str(CONNECTIONS),
-             "--rate", str(RATE), "--max-s", "300", "--ready-file", str(self.ready)],
-            stdout=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 10
-        while not self.ready.exists():
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.proc.kill()
-                raise SystemExit("error: the load generator got no response within 10 s")
-            time.sleep(0.05)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGINT)
-        out, _ = self.proc.communicate(timeout=30)
-        return json.loads(out)
+def podman(*args):
+    return subprocess.run(["podman", *args], capture_output=True, text=True, timeout=120,
+                          env=dict(ENV, CONTAINERS_CONF=PODMAN_ENV["CONTAINERS_CONF"],
+                                   CONTAINERS_STORAGE_CONF=PODMAN_ENV["CONTAINERS_STORAGE_CONF"]))
 
 
-def run_deploy(strategy, version, env=ENV):
+def podman_env():
+    out = subprocess.run(["bash", "-c", '. "$1" && podman_project_env && echo "$CONTAINERS_CONF" && '
+                                        'echo "$CONTAINERS_STORAGE_CONF"', "_", str(ROOT / "container/lib.sh")],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return {"CONTAINERS_CONF": out[0], "CONTAINERS_STORAGE_CONF": out[1]}
+
+
+PODMAN_ENV = podman_env()
+
+
+def image_id(ref):
+    result = podman("image", "inspect", "--format", "{{.Id}}", ref)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def traffic():
+    """HAProxy's runtime API of the test stack, through the rehearsal's own facade."""
+    return haproxy.Traffic(state.load(STATE_DIR / "stack.json", "stack.json").socket)
+
+
+def run_deploy(strategy, version, env=ENV, fault=None):
     """A deploy under load: returns (rc, output, load summary, seconds)."""
     live = status(env)["ports"]["live"]
-    load = Load(live)
-    time.sleep(1)  # load on the old version before the deploy starts
-    start = time.monotonic()
-    rc, out = stack("deploy", "--strategy", strategy, "--version", version, env=env, check_rc=False)
-    seconds = time.monotonic() - start
-    time.sleep(1)  # and on the result after it
-    return rc, out, load.stop(), seconds
-
-
-def describe_load(load):
-    versions = ", ".join(f"{v} {n}" for v, n in load["versions"].items())
-    return (f"{load['requests']} requests, {load['non2xx']} non-2xx, {load['errors']} connection errors "
-            f"(versions answered: {versions})")
+    (rc, out), load, seconds = harness.under_load(
+        live, STATE_DIR / "load.ready", RATE,
+        lambda: stack("deploy", "--strategy", strategy, "--version", version, *(["--fault", fault] if fault else []),
+                      env=env, check_rc=False))
+    return rc, out, load, seconds
 
 
 def steady(expected_version, when):
@@ -132,8 +126,8 @@ def steady(expected_version, when):
     running = [s for s in slots if s["container"] == "running"]
     check(f"{when}: {REPLICAS} replicas run (found {len(running)}: "
           f"{', '.join(s['slot'] + ' ' + s['version'] for s in running)})", len(running) == REPLICAS)
-    check(f"{when}: each replica's own /info reports {expected_version}",
-          bool(running) and all(s["version"] == expected_version for s in running))
+    check(f"{when}: each replica's own /info reports {expected_version}, and no fault",
+          bool(running) and all(s["version"] == expected_version and not s["fault"] for s in running))
     check(f"{when}: HAProxy has each of them UP, ready, full weight, and no other slot in use",
           all(s["haproxy"] == "UP" and s["admin"] == "READY" and s["weight"] == 100 for s in running)
           and all(s["admin"] == "MAINT" for s in slots if s not in running))
@@ -141,64 +135,133 @@ def steady(expected_version, when):
     return st
 
 
-def zero_loss(name, load, rc, seconds, expected_version, old_version):
-    print(f"==> {name}: deploy {seconds:.1f} s; {describe_load(load)}")
-    check(f"{name}: the deploy command succeeded", rc == 0)
-    check(f"{name}: zero connection errors ({load['error_kinds'] or 'none'})", load["errors"] == 0)
-    check(f"{name}: zero non-2xx responses (status counts {load['status']})", load["non2xx"] == 0)
-    floor = int(0.5 * RATE * seconds)
-    check(f"{name}: the load was real: {load['responses']} responses during a {seconds:.1f} s deploy "
-          f"(at least {floor})", load["responses"] >= floor)
-    inner = load["timeline"][:-1]  # the last second is cut short by the stop
-    check(f"{name}: every second of the run had successful responses (no stall)",
-          bool(inner) and all(b["ok"] > 0 for b in inner) and len(inner) == inner[-1]["second"] + 1)
-    check(f"{name}: clients saw the old version, then the new ({', '.join(load['versions'])})",
-          load["versions"].get(old_version, 0) > 0 and load["versions"].get(expected_version, 0) > 0)
-    last = load["timeline"][-2]["versions"] if len(load["timeline"]) >= 2 else {}
-    check(f"{name}: in the last full second every response came from {expected_version} ({last})",
-          set(last) == {expected_version})
-    for sample in load["samples"][:5]:
-        print(f"    sample failure: {sample}")
-    summary.append((name, seconds, load))
+def front_door(version_a):
+    """Before any stack runs: ports are checked before a build, and a Ctrl-C during
+    `stack up` leaves nothing behind."""
+    print("==> front door: a taken port fails `stack up` at once, before any build")
+    unbuilt = "1.0.0-rehearsal-never-built"
+    podman("rmi", "-f", f"localhost/hello-service:{unbuilt}")
+    # A port the stack's own helper finds free and holds (listening): taken for `stack up`.
+    # Its neighbours (N+1, N+2, ...) may be taken too; the message must name this one.
+    with ports.reserve_free(1) as taken:
+        port = taken.ports[0]
+        start = time.monotonic()
+        rc, out = stack("up", "--version", unbuilt, "--port", str(port), check_rc=False)
+        seconds = time.monotonic() - start
+    named = re.search(rf"ports? [0-9, ]*\b{port}\b[0-9, ]* on 127\.0\.0\.1 (is|are) in use", out)
+    check(f"stack up on a taken port failed (exit {rc}) naming the port", rc == 1 and bool(named))
+    check(f"and built nothing first ({seconds:.1f} s; no image {unbuilt})",
+          "building" not in out and image_id(f"localhost/hello-service:{unbuilt}") is None)
+
+    print("==> front door: Ctrl-C during `stack up` leaves no replica and no HAProxy")
+    # As from a terminal: its own process group, and SIGINT at its default whatever this
+    # test inherited (a job started in the background of a shell without job control,
+    # `make test-stack &` in a script, has SIGINT ignored, and Python then keeps it so).
+    proc = subprocess.Popen([*STACK, "up", "--version", version_a, "--replicas", str(REPLICAS), "--time-scale", SCALE,
+                             "--port", "auto"], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        print(f"    | {line}", end="", flush=True)
+        if "started " in line and " in slot s1 " in line:
+            # What a terminal does on Ctrl-C: SIGINT to the whole foreground process group.
+            os.killpg(proc.pid, signal.SIGINT)
+    rc = proc.wait()
+    out = "".join(lines)
+    check(f"Ctrl-C: stack up exited 130 (got {rc}) and said it was interrupted", rc == 130 and "interrupted" in out)
+    pods = podman("ps", "-a", "--filter", "label=hello-stack/name=hello-stack-test", "--format", "{{.Names}}")
+    check(f"Ctrl-C: no replica left ({pods.stdout.split() or 'none'})", pods.returncode == 0 and not pods.stdout.strip())
+    _, status_out = stack("status", check_rc=False, echo=False)
+    check("Ctrl-C: no stack left (status says no stack is up)", "no stack is up" in status_out)
 
 
-def main():
-    if len(sys.argv) != 4:
-        raise SystemExit(__doc__)
-    version_a, version_b, version_bad = sys.argv[1:]
-    started = time.monotonic()
-    print(f"==> test stack: {REPLICAS} replicas, TIME_SCALE={SCALE} (every duration of the timing budget x "
-          f"{SCALE}), load {CONNECTIONS} connections at {RATE:g} requests/s on 127.0.0.1")
-    stack("down", echo=False)
-    stack("up", "--version", version_a, "--replicas", str(REPLICAS), "--time-scale", SCALE, "--port", "auto")
-    steady(version_a, "after stack up")
+def refuse_fault_of_running(running):
+    print(f"==> a fault build of the running version ({running}) is refused before any build")
+    fault_image = f"localhost/hello-service-fault:{running}-root-500"
+    podman("rmi", "-f", fault_image)
+    rc, out = stack("deploy", "--strategy", "canary", "--version", running, "--fault", "root-500", check_rc=False)
+    check(f"refused with exit 2 (got {rc}), naming the running version", rc == 2 and "refused" in out)
+    check("and nothing was built", "building" not in out and image_id(fault_image) is None)
 
-    # ---- the three strategies --------------------------------------------------------
-    for strategy, old, new in (("rolling", version_a, version_b), ("blue-green", version_b, version_a),
+
+def crash(running_version):
+    """SIGKILL one replica under load: what the crash costs until HAProxy's health check
+    takes it out. HAProxy retries nothing, as an ALB retries nothing."""
+    st = status()
+    budget = state.load(STATE_DIR / "stack.json", "stack.json").budget
+    victim = next(s for s in st["slots"] if s["container"] == "running")
+    detect_s = (budget["alb_health_check_interval_s"] * (budget["alb_unhealthy_threshold"] + 1)
+                + budget["alb_health_check_timeout_s"])
+    print(f"==> crash: SIGKILL {victim['slot']} under load; HAProxy should mark it DOWN within {detect_s:.1f} s "
+          f"(interval x (unhealthy threshold + 1) + timeout)")
+    load = Load(st["ports"]["live"], STATE_DIR / "load.ready", RATE)
+    time.sleep(2)
+    api = traffic()
+    killed_at = time.monotonic()
+    kill = podman("kill", "--signal", "KILL", f"hello-stack-test-{victim['slot']}-service")
+    down_at = None
+    while time.monotonic() - killed_at < 30:
+        if not api.servers("live")[victim["slot"]].up:
+            down_at = time.monotonic()
+            break
+        time.sleep(0.05)
+    time.sleep(3)
+    result = load.stop()
+    check(f"crash: podman kill worked ({kill.stderr.strip() or 'ok'})", kill.returncode == 0)
+    if not check("crash: HAProxy marked the killed replica DOWN", down_at is not None):
+        return
+    down_s = down_at - killed_at
+    lost = result["non2xx"] + result["errors"]
+    kill_second = killed_at - result["started_monotonic"]
+    before = [b for b in result["timeline"] if b["second"] < int(kill_second) - 1]
+    after = [b for b in result["timeline"][:-1] if b["second"] > kill_second + down_s + 1]
+    print(f"==> crash: HAProxy marked {victim['slot']} DOWN {down_s:.1f} s after SIGKILL; {describe_load(result)}; "
+          f"{lost} requests failed (status {result['status']}, errors {result['error_kinds'] or 'none'})")
+    check(f"crash: DOWN within {detect_s:.1f} s ({down_s:.1f} s)", down_s <= detect_s + 0.5)
+    check("crash: no failure before the kill", all(b["non2xx"] + b["errors"] == 0 for b in before) and bool(before))
+    check(f"crash: the crash cost requests ({lost}): nothing retried them, as an ALB would not", lost > 0)
+    check("crash: no failure once HAProxy had taken it out",
+          bool(after) and all(b["non2xx"] + b["errors"] == 0 for b in after))
+    check(f"crash: failures were 502/503 from HAProxy or connection errors (status {result['status']})",
+          set(result["status"]) <= {"200", "502", "503"})
+    summary.append(("crash (SIGKILL)", down_s, result))
+
+
+def strategies(version_a, version_b):
+    """Rolling a -> b, blue-green (the pipeline's spelling) b -> a, canary a -> b."""
+    for strategy, old, new in (("rolling", version_a, version_b), ("blue_green", version_b, version_a),
                                ("canary", version_a, version_b)):
         print(f"==> {strategy}: {old} -> {new} under load")
         rc, out, load, seconds = run_deploy(strategy, new)
-        zero_loss(strategy, load, rc, seconds, new, old)
+        zero_loss(results, strategy, load, rc, seconds, new, old, RATE)
         steady(new, f"after {strategy}")
         if strategy == "canary":
-            record = json.loads((ROOT / "build/stack-test/last-deploy.json").read_text())
+            record = json.loads((STATE_DIR / "last-deploy.json").read_text())
             share = record.get("canary_share_percent", -1)
             check(f"canary: during the bake HAProxy counted {share} % of live responses from {new} "
                   f"(target {CANARY_PERCENT} % +- {GOOD_CANARY_TOLERANCE_POINTS:g})",
                   abs(share - CANARY_PERCENT) <= GOOD_CANARY_TOLERANCE_POINTS)
 
-    # ---- a bad canary ----------------------------------------------------------------
-    print(f"==> bad canary: {version_b} -> {version_bad} (its / answers 500) under load")
+
+def bad_canary(version_b, version_a):
+    """A canary of version_a built with FAULT=root-500, over version_b (running)."""
+    print(f"==> bad canary: {version_b} -> {version_a} built with FAULT=root-500 (its / answers 500) under load")
+    good_a = image_id(f"localhost/hello-service:{version_a}")
     before = status()
     before_slots = {s["slot"] for s in before["slots"] if s["container"] == "running"}
     before_stats = stats()
-    rc, out, load, seconds = run_deploy("canary", version_bad)
+    rc, out, load, seconds = run_deploy("canary", version_a, fault="root-500")
     after_stats = stats()
     print(f"==> bad canary: deploy {seconds:.1f} s; {describe_load(load)}")
     check(f"bad canary: the deploy command failed (exit {rc})", rc != 0)
     check("bad canary: its output says it failed and rolled back",
-          f"deploy of {version_bad} FAILED" in out and "rolled back" in out)
+          f"deploy of {version_a} (FAULT=root-500) FAILED" in out and "rolled back" in out)
     steady(version_b, "after the bad canary")
+    check(f"bad canary: the good image of {version_a} is the one it was ({(good_a or '?')[:12]}): the fault build "
+          "has its own tag", good_a is not None and image_id(f"localhost/hello-service:{version_a}") == good_a)
+    record = json.loads((STATE_DIR / "last-deploy.json").read_text())
+    check(f"bad canary: last-deploy.json says rolled back ({record.get('result')})", record.get("result") == "rolled back")
     check(f"bad canary: zero connection errors ({load['error_kinds'] or 'none'})", load["errors"] == 0)
     check(f"bad canary: every non-2xx was a 500 (status counts {load['status']})",
           set(load["status"]) <= {"200", "500"})
@@ -213,7 +276,6 @@ def main():
           "something", canary_responses > 0)
     check(f"bad canary: the 500s the clients saw ({load['status'].get('500', 0)}) are the bad version's "
           f"5xx in HAProxy's counters ({canary_5xx})", load["status"].get("500", 0) == canary_5xx)
-    record = json.loads((ROOT / "build/stack-test/last-deploy.json").read_text())
     snaps = record.get("snapshots", {})
     if check("bad canary: the deploy recorded HAProxy's counters when the canary started and stopped",
              "canary_start" in snaps and "canary_end" in snaps):
@@ -227,11 +289,12 @@ def main():
               canary_responses <= limit)
     summary.append(("bad canary", seconds, load))
 
-    # ---- control: without drain and retries, requests are lost -----------------------
-    print("==> control: rolling with STACK_FAULT=no-drain,no-retries (replicas killed, HAProxy without "
-          "retries) must lose requests")
+
+def control(version_a, version_b):
+    """Without the drain, a rolling deploy loses requests."""
+    print("==> control: rolling with STACK_FAULT=no-drain (old replicas killed, not drained) must lose requests")
     stack("down", echo=False)
-    fault_env = dict(ENV, STACK_FAULT="no-drain,no-retries")
+    fault_env = dict(ENV, STACK_FAULT="no-drain")
     stack("up", "--version", version_a, "--replicas", str(REPLICAS), "--time-scale", SCALE, "--port", "auto",
           env=fault_env, echo=False)
     rc, out, load, seconds = run_deploy("rolling", version_b, env=fault_env)
@@ -239,15 +302,49 @@ def main():
     check(f"control: the unsafe rolling deploy lost requests ({load['errors']} connection errors, "
           f"{load['non2xx']} non-2xx): the test sees losses when there are any",
           load["errors"] + load["non2xx"] > 0)
-    summary.append(("control (unsafe)", seconds, load))
+    summary.append(("control (no drain)", seconds, load))
+
+
+PARTS = ("front-door", "strategies", "refuse", "bad-canary", "crash", "control")
+
+
+def main():
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    version_a, version_b = sys.argv[1:]
+    parts = os.environ.get("TEST_STACK_PARTS", ",".join(PARTS)).split(",")
+    if set(parts) - set(PARTS):
+        raise SystemExit(f"TEST_STACK_PARTS: unknown {', '.join(sorted(set(parts) - set(PARTS)))}; "
+                         f"parts are {', '.join(PARTS)}")
+    started = time.monotonic()
+    print(f"==> test stack: {REPLICAS} replicas, TIME_SCALE={SCALE} (every duration of the timing budget x "
+          f"{SCALE}), load {CONNECTIONS} connections at {RATE:g} requests/s on 127.0.0.1")
+    if parts != list(PARTS):
+        print(f"==> only these parts (TEST_STACK_PARTS): {', '.join(parts)}")
+    stack("down", echo=False)
+    if "front-door" in parts:
+        front_door(version_a)
+    if not set(parts) & {"strategies", "refuse", "bad-canary", "crash"}:
+        parts_with_stack = []
+    else:
+        parts_with_stack = parts
+        stack("up", "--version", version_a, "--replicas", str(REPLICAS), "--time-scale", SCALE, "--port", "auto")
+        steady(version_a, "after stack up")
+    running, other = version_a, version_b
+    if "strategies" in parts_with_stack:
+        strategies(version_a, version_b)
+        running, other = version_b, version_a
+    if "refuse" in parts_with_stack:
+        refuse_fault_of_running(running)
+    if "bad-canary" in parts_with_stack:
+        bad_canary(running, other)
+    if "crash" in parts_with_stack:
+        crash(running)
+    if "control" in parts:
+        control(version_a, version_b)
     stack("down", echo=False)
 
-    print("==> requests and errors per run (64 connections, loopback)")
-    for name, seconds, load in summary:
-        print(f"    {name:<17} deploy {seconds:5.1f} s  {load['requests']:7d} requests  {load['non2xx']:4d} non-2xx  "
-              f"{load['errors']:4d} connection errors")
-    print(f"test-stack: {passed} passed, {failed} failed, {time.monotonic() - started:.0f} s")
-    return 1 if failed else 0
+    return results.print_summary("test-stack", started)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,121 @@
+"""The images the replicas run: which tag a release has, this tree's default version,
+and building from this tree (container/build-image.sh, the image `make image` builds).
+
+A release is a version plus an optional deliberate fault (FAULT=root-500 or
+ready-never, for rehearsing a rollback). Fault builds live in a repository of their
+own, so that they can never take the tag of a good build: a later rollback to that
+version must start the good image."""
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .output import StackError
+
+REPOSITORY = "localhost/hello-service"
+FAULT_REPOSITORY = "localhost/hello-service-fault"
+FAULTS = ("ready-never", "root-500")
+# Image tags are at most 128 characters; a fault adds its name.
+MAX_VERSION_LENGTH = 100
+DEV_PREFIX = "0.0.0-dev"
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    fault: str = ""
+
+    @property
+    def image(self):
+        tag = self.version.replace("+", "-")
+        if self.fault:
+            return f"{FAULT_REPOSITORY}:{tag}-{self.fault}"
+        return f"{REPOSITORY}:{tag}"
+
+    def __str__(self):
+        return f"{self.version} (FAULT={self.fault})" if self.fault else self.version
+
+
+def valid_version(text):
+    return (bool(text) and len(text) <= MAX_VERSION_LENGTH and re.fullmatch(r"[A-Za-z0-9._+-]+", text) is not None
+            and text[0].isalnum())
+
+
+def default_version(root):
+    """The version `make image` gives a build of this tree (container/build-image.sh):
+    git describe of the last v* tag, `-dirty` for uncommitted edits, else 0.0.0-dev."""
+    result = subprocess.run(["git", "-C", str(root), "describe", "--tags", "--always", "--dirty",
+                             "--match", "v[0-9]*"], capture_output=True, text=True)
+    described = result.stdout.strip().removeprefix("v") if result.returncode == 0 else ""
+    if not described:
+        return DEV_PREFIX
+    if described[0].isdigit() and "." in described:
+        return described
+    return f"{DEV_PREFIX}+{described}"
+
+
+def mutable(version):
+    """A version that names no fixed code: a dirty tree's (its edits go on after the
+    describe) or a development one. Its image is rebuilt every time, never trusted."""
+    return version.endswith("-dirty") or "-dirty." in version or version.startswith(DEV_PREFIX)
+
+
+def exists(release, podman):
+    return podman("image", "exists", release.image, check=False).returncode == 0
+
+
+def needs_build(release, podman):
+    return mutable(release.version) or not exists(release, podman)
+
+
+# Lines of the build that show its progress: build-image.sh's own, and Buildah's steps
+# that take time (RUN and COPY; the others are metadata).
+PROGRESS = re.compile(r"^(\[\d+/\d+\] )?STEP \d+/\d+: (RUN|COPY) |^==> ")
+
+
+def build(root, release, log_path, out, env=None):
+    """Builds the release's image from this tree. The whole output goes to log_path; its
+    steps are shown as they start, and the last lines of the log if it fails."""
+    log_path = Path(log_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    out.say(f"building {release.image} from this tree (VERSION={release.version}"
+            f"{f', FAULT={release.fault}' if release.fault else ''}); log: {show(root, log_path)}")
+    build_env = dict(env or os.environ, CONTAINER_ENGINE="podman", VERSION=release.version, TAG=release.image,
+                     FAULT=release.fault, PLATFORM="")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([str(root / "container/build-image.sh")], env=build_env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors="replace")
+        last = ""
+        try:
+            for line in proc.stdout:
+                log.write(line)
+                log.flush()
+                if PROGRESS.search(line):
+                    last = line.strip()
+                    out.say(f"  build: {last[:150]}")
+        finally:
+            # Ctrl-C reaches the build too (same process group); wait for it to end.
+            rc = proc.wait()
+    if rc != 0:
+        tail = log_path.read_text(errors="replace").splitlines()[-25:]
+        raise StackError(f"building {release.image} failed (exit {rc}); the end of {show(root, log_path)}:\n"
+                         + "\n".join(f"    {line}" for line in tail))
+
+
+def ensure(root, release, log_dir, out, podman):
+    """The release's image, built first when it is missing or its version is mutable."""
+    if not needs_build(release, podman):
+        return False
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", release.image.rsplit("/", 1)[-1])
+    build(root, release, Path(log_dir) / f"build-{name}.log", out)
+    return True
+
+
+def show(root, path):
+    """A path for messages: relative to the repository when inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return str(path)
