@@ -117,12 +117,16 @@ TEST(ConnectionLimitFitTest, AcceptFailuresAreWarnedOncePerIntervalNotAtEveryRet
   }
   const rlimit tight{static_cast<rlim_t>(open_now + 2), static_cast<rlim_t>(open_now + 2)};
   ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, &tight, nullptr), 0) << "cannot lower the server's file limit";
+  // Far more clients than the limit leaves room for, so that accept fails even if the
+  // count above caught a descriptor the server was about to close (seen on a loaded machine).
   std::vector<Connection> clients;
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < 32; ++i) {
     clients.emplace_back(server.port());
     clients.back().send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
   }
-  std::this_thread::sleep_for(milliseconds{1500});  // fifteen retries at 100 ms
+  ASSERT_TRUE(server.wait_for_line("accept failed", milliseconds{10000}))
+      << "accept never failed with the open-file limit at " << open_now + 2;
+  std::this_thread::sleep_for(milliseconds{1500});  // fifteen more retries at 100 ms
   int warnings = 0;
   for (const auto& line : server.stdout_lines()) {
     if (line.find("accept failed") != std::string::npos) {
