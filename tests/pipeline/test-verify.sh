@@ -73,9 +73,8 @@ for _ in $(seq 1 100); do [ -s "$tmp/backend-port" ] && break; sleep 0.1; done
 [ -s "$tmp/backend-port" ] || { fail "the backend starts" "no port after 10 s"; finish; exit 1; }
 
 # HAProxy on a free loopback port (chosen, then bound: tried again if taken meanwhile).
-free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 for _ in 1 2 3; do
-  port=$(free_port)
+  port=$("$python" "$REPO_ROOT/bench/benchlib.py" free-port)
   cat >"$tmp/haproxy.cfg" <<CFG
 global
   maxconn 100
