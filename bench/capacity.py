@@ -34,6 +34,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import DocError, free_port, replace_section, section as section_in  # noqa: E402 (bench/ is on the path only now)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(ROOT, "docs", "OPTIMIZATION.md")
 PRICES = os.path.join(ROOT, "bench", "prices.json")
@@ -614,35 +617,7 @@ def render(bench, sizes, prices, tf, rows, limits, prices_path, sizes_path):
     return "\n".join(out)
 
 
-# ---------------------------------------------------------------- the doc
-
-def section_in(text):
-    start = text.find(SECTION)
-    if start < 0:
-        return None
-    end = text.find("\n## ", start + len(SECTION))
-    return text[start:end + 1] if end >= 0 else text[start:]
-
-
-def write_doc(path, section):
-    text = read_text(path)
-    old = section_in(text)
-    if old is None:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        text = text.replace(old, section, 1)
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
-
-
 # ---------------------------------------------------------------- measuring the sizes
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def wait_ready(port, proc, timeout=20.0):
     deadline = time.monotonic() + timeout
@@ -782,7 +757,7 @@ def main(argv=None):
         return 2
     if args.check:
         try:
-            current = section_in(read_text(args.doc))
+            current = section_in(read_text(args.doc), SECTION)
         except PlanError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
@@ -797,7 +772,11 @@ def main(argv=None):
             return 1
         return 0
     if args.write:
-        write_doc(args.doc, section)
+        try:
+            replace_section(args.doc, SECTION, section)
+        except DocError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
         print(f"==> wrote the '{SECTION}' section of {os.path.relpath(args.doc, ROOT)}", file=sys.stderr)
         return 0
     sys.stdout.write(section)

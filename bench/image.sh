@@ -37,7 +37,7 @@ trap cleanup EXIT
 
 "$HELLO_ROOT/tools/ensure-packages" python3 procps
 container_init
-say "building both images ($ENGINE)"
+log "building both images ($ENGINE)"
 TAG=$SERVICE_TAG container/build-image.sh >/dev/null
 seed_args=(--tag "$SEED_TAG")
 [ "$ENGINE" = podman ] && seed_args+=(--format docker)
@@ -99,7 +99,7 @@ measure() {
 ENGINE_HEALTH_FLAGS=()
 [ "$ENGINE" = docker ] && ENGINE_HEALTH_FLAGS=(--health-interval=1s --health-start-period=0s)
 
-say "timing $ROUNDS rounds of run -> first 200 -> healthy, the two images in turn"
+log "timing $ROUNDS rounds of run -> first 200 -> healthy, the two images in turn"
 for round in $(seq 1 "$ROUNDS"); do
   measure hello-service "$SERVICE_TAG" "$round" >>"$results"
   measure seed "$SEED_TAG" "$round" >>"$results"
@@ -162,4 +162,4 @@ after = rest[following.start():] if following else ""
 open(path, "w").write(f"{before}{heading}\n\n{section}\n" + (f"\n{after}" if after else ""))
 EOF
 echo "$section"
-say "wrote the \"## Container image\" section of $DOC"
+log "wrote the \"## Container image\" section of $DOC"

@@ -27,6 +27,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port, replace_section  # noqa: E402 (bench/ is on the path only now)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICE = os.path.join(ROOT, "build", "release", "src", "hello-service")
 SEED_DIR = os.path.join(ROOT, "bench", "seed")
@@ -40,12 +43,6 @@ QUOTA_US, PERIOD_US = 25000, 100000
 
 def log(message):
     print(f"==> {message}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_status(port, path="/health", timeout=0.5):
@@ -474,18 +471,6 @@ def access_log_text(access_log):
             "into a reused buffer) and written by a background thread in batches, so no request waits for the disk.")
 
 
-def write_doc(section_text):
-    text = open(DOC).read() if os.path.exists(DOC) else "# Optimization\n\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section_text
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section_text + (text[end + 1:] if end >= 0 else "")
-    with open(DOC, "w") as f:
-        f.write(text)
-
-
 def preflight(args):
     """Every reason the run could not complete, found before it starts."""
     problems = []
@@ -572,7 +557,7 @@ def main(argv=None):
     print()
     print(section)
     if not args.no_docs:
-        write_doc(section)
+        replace_section(DOC, SECTION, section)
         log(f"wrote the figures to {os.path.relpath(DOC, ROOT)}")
 
 

@@ -13,7 +13,7 @@ ensure=$HELLO_ROOT/tools/ensure-packages
 
 if [ -d "$HELLO_ROOT/tests/unit" ]; then
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    say "adding arm64 to dpkg's architectures (for libgtest-dev:arm64)"
+    log "adding arm64 to dpkg's architectures (for libgtest-dev:arm64)"
     if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
     "${sudo[@]}" dpkg --add-architecture arm64
     "${sudo[@]}" apt-get update -q

@@ -19,13 +19,8 @@ check() {  # check DESCRIPTION COMMAND...: one line per assertion
   if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1" >&2; failures=$((failures + 1)); fi
 }
 
-# readelf fails on a file that is not ELF; the empty answer fails the check (set -e
-# would otherwise end the script there without a word).
-elf_header=$(LC_ALL=C readelf -h "$binary" 2>/dev/null || true)
-machine=$(awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}' <<<"$elf_header")
-check "the binary is built for AArch64 (readelf says '${machine:-not an ELF file}')" [ "$machine" = AArch64 ]
-check "the binary is static (no program interpreter)" \
-  bash -c "! LC_ALL=C readelf -l '$binary' | grep -q 'Requesting program interpreter'"
+problem=$(static_arm64_problem "$binary")
+check "the binary is a static AArch64 executable${problem:+ (it $problem)}" [ -z "$problem" ]
 
 port=$(free_port)
 temp_dir

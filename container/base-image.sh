@@ -26,16 +26,16 @@ container_init
 
 if engine image inspect "$IMAGE" >/dev/null 2>&1; then
   origin=$(engine image inspect --format '{{index .Config.Labels "org.opencontainers.image.vendor"}}' "$IMAGE" 2>/dev/null || true)
-  say "base image $IMAGE present${origin:+ ($origin)}"
+  log "base image $IMAGE present${origin:+ ($origin)}"
   exit 0
 fi
 
 if [ "${BASE_IMAGE_OFFLINE:-0}" != 1 ]; then
-  say "pulling $IMAGE"
+  log "pulling $IMAGE"
   if timeout 300 "${ENGINE_CMD[@]}" pull "$IMAGE"; then
     exit 0
   fi
-  say "the pull failed: building $IMAGE offline from Debian's packages instead"
+  log "the pull failed: building $IMAGE offline from Debian's packages instead"
 fi
 
 [ "$(id -u)" -eq 0 ] || die "debootstrap needs root to build the base image offline"
@@ -46,7 +46,7 @@ exec 9>"$HELLO_STATE_DIR/base-image.lock"
 flock 9
 # Another run may have imported it while this one waited for the lock.
 if engine image inspect "$IMAGE" >/dev/null 2>&1; then
-  say "base image $IMAGE present"
+  log "base image $IMAGE present"
   exit 0
 fi
 
@@ -55,12 +55,12 @@ cleanup() { rm -rf "$rootfs"; }
 trap cleanup EXIT
 
 start=$(date +%s)
-say "debootstrap --variant=minbase $SUITE from $MIRROR (about a minute)"
+log "debootstrap --variant=minbase $SUITE from $MIRROR (about a minute)"
 debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
   "$SUITE" "$rootfs" "$MIRROR" >"$HELLO_STATE_DIR/debootstrap.log" 2>&1 ||
   { tail -20 "$HELLO_STATE_DIR/debootstrap.log" >&2; die "debootstrap failed (log: $HELLO_STATE_DIR/debootstrap.log)"; }
 
-say "slimming the root file system"
+log "slimming the root file system"
 # Sources: the release, its updates and its security fixes, as in the official image.
 rm -f "$rootfs/etc/apt/sources.list"
 cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<EOF
@@ -120,7 +120,7 @@ find "$rootfs/var/log" -type f -delete
 rm -f "$rootfs/etc/resolv.conf" "$rootfs/etc/hostname" "$rootfs/etc/hosts"
 : >"$rootfs/etc/machine-id"
 
-say "importing it as $IMAGE"
+log "importing it as $IMAGE"
 tar --numeric-owner --xattrs -C "$rootfs" -c . |
   engine import \
     --change 'CMD ["bash"]' \
@@ -128,4 +128,4 @@ tar --numeric-owner --xattrs -C "$rootfs" -c . |
     --change 'LABEL org.opencontainers.image.vendor="made offline by container/base-image.sh from Debian packages"' \
     - "$IMAGE" >/dev/null
 size=$(engine image inspect --format '{{.Size}}' "$IMAGE")
-say "base image $IMAGE built offline in $(($(date +%s) - start)) s, $((size / 1000000)) MB"
+log "base image $IMAGE built offline in $(($(date +%s) - start)) s, $((size / 1000000)) MB"

@@ -2,7 +2,8 @@
 # Builds the container image (`make image`). Settings come from the environment, each
 # with a default taken from git the way the binary's own build identity is:
 #
-#   VERSION   version reported by /info and the label (default: git describe, as CMake)
+#   VERSION   version reported by /info and the label (default: tools/default-version,
+#             the rule of the binary's own build identity)
 #   REVISION  git commit (default: HEAD)
 #   CREATED   RFC 3339 time (default: the commit's time, so that a rebuild is the same)
 #   FAULT     empty, ready-never or root-500: a deliberately bad build for rehearsals
@@ -28,18 +29,7 @@ cd "$HELLO_ROOT"
 
 git_in_tree() { git -C "$HELLO_ROOT" rev-parse --git-dir >/dev/null 2>&1; }
 
-if [ -z "${VERSION:-}" ]; then
-  VERSION=0.0.0-dev
-  if git_in_tree; then
-    described=$(git describe --tags --always --dirty --match 'v[0-9]*' 2>/dev/null || true)
-    described=${described#v}
-    case "$described" in
-      "") ;;
-      [0-9]*.*) VERSION=$described ;;
-      *) VERSION=0.0.0-dev+$described ;;
-    esac
-  fi
-fi
+[ -n "${VERSION:-}" ] || VERSION=$("$HELLO_ROOT/tools/default-version" "$HELLO_ROOT")
 if [ -z "${REVISION:-}" ]; then
   REVISION=unknown
   git_in_tree && REVISION=$(git rev-parse HEAD)
@@ -74,15 +64,8 @@ PLATFORM=${PLATFORM:-$native}
 if [ -n "$ARM64_BINARY" ]; then
   [ "$PLATFORM" = linux/arm64 ] || die "ARM64_BINARY is for PLATFORM=linux/arm64 (PLATFORM is $PLATFORM)"
   "$HELLO_ROOT/tools/ensure-packages" binutils
-  # readelf fails on a file that is not ELF; the empty answer says so below.
-  elf_header=$(LC_ALL=C readelf -h "$ARM64_BINARY" 2>/dev/null || true)
-  machine=$(awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}' <<<"$elf_header")
-  [ "$machine" = AArch64 ] ||
-    die "ARM64_BINARY='$ARM64_BINARY' is not an AArch64 executable (readelf says '${machine:-not an ELF file}')"
-  program_headers=$(LC_ALL=C readelf -l "$ARM64_BINARY" 2>/dev/null || true)
-  if grep -q 'program interpreter' <<<"$program_headers"; then
-    die "ARM64_BINARY='$ARM64_BINARY' is dynamically linked; the image has no libraries (build it with the release-arm64 preset)"
-  fi
+  problem=$(static_arm64_problem "$ARM64_BINARY")
+  [ -z "$problem" ] || die "ARM64_BINARY='$ARM64_BINARY' $problem"
 fi
 
 container_init
@@ -102,7 +85,7 @@ done
 
 start=$(date +%s)
 if [ -n "$ARM64_BINARY" ]; then
-  say "packaging the arm64 binary built elsewhere: $ARM64_BINARY (sha256 $(sha256sum "$ARM64_BINARY" | cut -d' ' -f1))"
+  log "packaging the arm64 binary built elsewhere: $ARM64_BINARY (sha256 $(sha256sum "$ARM64_BINARY" | cut -d' ' -f1))"
   mkdir -p build/image/linux-arm64
   # A downloaded CI artifact has lost its execute bit; the image's file gets 0755 either way.
   if [ "$ARM64_BINARY" != "$(realpath -m build/image/linux-arm64/hello-service)" ]; then
@@ -114,7 +97,7 @@ elif [ "$PLATFORM" = "$native" ]; then
   "$HELLO_ROOT/container/base-image.sh"
   build_args+=(--target compiled)
 elif [ "$PLATFORM" = linux/arm64 ]; then
-  say "cross-compiling hello-service for linux/arm64 (cmake preset release-arm64)"
+  log "cross-compiling hello-service for linux/arm64 (cmake preset release-arm64)"
   "$HELLO_ROOT/container/arm64-packages.sh"
   cmake --preset release-arm64 "-DHELLO_VERSION=$VERSION" "-DHELLO_GIT_SHA=$REVISION" \
     "-DHELLO_BUILD_TIME=$CREATED" "-DHELLO_FAULT=$FAULT" >/dev/null
@@ -126,7 +109,7 @@ else
   die "PLATFORM='$PLATFORM': use linux/amd64 or linux/arm64 (this machine is $native)"
 fi
 
-say "building $TAG for $PLATFORM with $ENGINE (version $VERSION${FAULT:+, fault $FAULT})"
+log "building $TAG for $PLATFORM with $ENGINE (version $VERSION${FAULT:+, fault $FAULT})"
 engine build "${build_args[@]}" .
 size=$(engine image inspect --format '{{.Size}}' "$TAG")
-say "built $TAG: $size bytes uncompressed, in $(($(date +%s) - start)) s"
+log "built $TAG: $size bytes uncompressed, in $(($(date +%s) - start)) s"

@@ -12,6 +12,12 @@
 #   temp_dir              a new temporary directory, named in TEMP_DIR; removed by
 #                         remove_temps, which each script's EXIT trap calls
 #   podman_project_env    exports CONTAINERS_CONF and CONTAINERS_STORAGE_CONF for podman
+#   free_port             prints a free TCP port on 127.0.0.1
+#   elf_machine FILE      the machine readelf names for FILE; nothing if it is not ELF
+#   elf_static FILE       FILE is ELF and names no program interpreter
+#   static_arm64_problem FILE  why FILE is not a static AArch64 executable; nothing if it is
+#   log, warn, die        messages, all on stderr (scripts/lib/common.sh, shared with the
+#                         deploy scripts)
 #
 # Docker is used when its engine answers (a developer's laptop, a hosted CI runner);
 # otherwise Podman, with the settings in container/containers.conf and storage.conf.
@@ -20,14 +26,8 @@
 HELLO_ROOT=${HELLO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 HELLO_STATE_DIR=${HELLO_STATE_DIR:-$HELLO_ROOT/build/container}
 
-die() {
-  echo "error: $*" >&2
-  exit 1
-}
-
-say() {
-  echo "==> $*"
-}
+# shellcheck source=scripts/lib/common.sh
+. "$HELLO_ROOT/scripts/lib/common.sh"
 
 # The project's Podman settings. The repository's containers.conf is used as it is
 # unless the shell's hard limits are below its ulimits: then a copy with those limits
@@ -154,8 +154,35 @@ remove_temps() {
   fi
 }
 
-# A free TCP port on 127.0.0.1 (the kernel picks it; a tiny race remains until the
-# caller binds it, which is fine for tests that publish it at once).
+# A free TCP port on 127.0.0.1 (bench/benchlib.py's free_port: the kernel picks it; a
+# tiny race remains until the caller binds it, which is fine for tests that publish it
+# at once).
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 "$HELLO_ROOT/bench/benchlib.py" free-port
+}
+
+# The machine readelf names in FILE's ELF header ("AArch64", "Advanced Micro Devices
+# X86-64"); nothing when FILE is not ELF (readelf fails, which is not an error here).
+elf_machine() {  # elf_machine FILE
+  { LC_ALL=C readelf -h "$1" 2>/dev/null || true; } | awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}'
+}
+
+# FILE is ELF and names no program interpreter (the dynamic loader): it runs in an image
+# without libraries.
+elf_static() {  # elf_static FILE
+  local headers
+  headers=$(LC_ALL=C readelf -l "$1" 2>/dev/null) || return 1
+  ! grep -q 'program interpreter' <<<"$headers"
+}
+
+# Why FILE cannot be the arm64 image's binary, as the end of a sentence that starts with
+# its name; nothing when it is a static AArch64 executable.
+static_arm64_problem() {  # static_arm64_problem FILE
+  local machine
+  machine=$(elf_machine "$1")
+  if [ "$machine" != AArch64 ]; then
+    echo "is not an AArch64 executable (readelf says '${machine:-not an ELF file}')"
+  elif ! elf_static "$1"; then
+    echo "is dynamically linked; the image has no libraries (build it with the release-arm64 preset)"
+  fi
 }

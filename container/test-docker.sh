@@ -98,7 +98,7 @@ cleanup  # what a killed run may have left
 if ip route | grep -F "${SUBNET%.*}." | grep -qvF "$BRIDGE"; then
   die "$SUBNET is routed already on this machine: test-docker needs it for its bridge"
 fi
-say "starting dockerd (Docker Engine $(dpkg-query -W -f='${Version}' docker.io)) on its own bridge $BRIDGE"
+log "starting dockerd (Docker Engine $(dpkg-query -W -f='${Version}' docker.io)) on its own bridge $BRIDGE"
 ip link add name "$BRIDGE" type bridge
 ip addr add "$GATEWAY" dev "$BRIDGE"
 ip link set "$BRIDGE" up
@@ -124,20 +124,20 @@ if [ "$ready" != 1 ]; then
   tail -n 30 "$DATA/dockerd.log" >&2
   die "dockerd did not answer within $START_LIMIT_S s (log above)"
 fi
-say "dockerd $(daemon_pid) answers on $DOCKER_HOST: $(docker version --format 'engine {{.Server.Version}}, API {{.Server.APIVersion}}'), storage $(docker info --format '{{.Driver}}')"
+log "dockerd $(daemon_pid) answers on $DOCKER_HOST: $(docker version --format 'engine {{.Server.Version}}, API {{.Server.APIVersion}}'), storage $(docker info --format '{{.Driver}}')"
 
 # ---- 2. the base image ----------------------------------------------------------------------
 CONTAINER_ENGINE=podman container/base-image.sh
-say "loading docker.io/library/debian:bookworm-slim from Podman's store into Docker"
+log "loading docker.io/library/debian:bookworm-slim from Podman's store into Docker"
 container/podman save docker.io/library/debian:bookworm-slim | docker load
 
 # ---- 3. the image, with BuildKit, and test-image's checks ------------------------------------
 failures=()
-say "container/test-image.sh on Docker"
+log "container/test-image.sh on Docker"
 CONTAINER_ENGINE=docker container/test-image.sh || failures+=("test-image on Docker")
 
 # ---- 4. the Compose stack through a deploy ---------------------------------------------------
-say "building $VERSION_A and $VERSION_B, and HAProxy from Debian's package, for Compose"
+log "building $VERSION_A and $VERSION_B, and HAProxy from Debian's package, for Compose"
 for version in "$VERSION_A" "$VERSION_B"; do
   CONTAINER_ENGINE=docker VERSION=$version TAG=localhost/hello-service:$version FAULT='' PLATFORM='' \
     ARM64_BINARY='' container/build-image.sh >"$DATA/build-$version.log" 2>&1 ||

@@ -23,8 +23,9 @@ cd "$HELLO_ROOT"
 
 readonly MAX_BYTES=5000000
 readonly DRAIN_DELAY_S=3 SHUTDOWN_TIMEOUT_S=12
-TAG=localhost/hello-service:test-image
-TAG_ARM64=localhost/hello-service:test-image-arm64
+# TEST_IMAGE_TAG: another tag, for two checkouts testing at once on one machine.
+TAG=${TEST_IMAGE_TAG:-localhost/hello-service:test-image}
+TAG_ARM64=$TAG-arm64
 VERSION=0.0.0-test.$(date +%s)
 REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 CREATED=2000-01-01T00:00:00Z
@@ -46,9 +47,6 @@ check() {  # check DESCRIPTION COMMAND...
     failed=$((failed + 1))
   fi
 }
-static_elf() {  # an ELF executable without a program interpreter (the dynamic loader)
-  LC_ALL=C readelf -h "$1" >/dev/null 2>&1 && ! LC_ALL=C readelf -l "$1" | grep -q 'program interpreter'
-}
 # Container runs, execs and stops each get a time bound (engine_bounded): a hung engine
 # or service fails the test with a message instead of hanging it.
 readonly RUN_LIMIT_S=60 EXEC_LIMIT_S=30
@@ -68,7 +66,7 @@ check "the build stage installs the local build's packages ($image_packages)" \
   same_nonempty "$local_packages" "$image_packages"
 
 # ---- build ---------------------------------------------------------------------------
-say "building $TAG from a clean tag (layer cache allowed)"
+log "building $TAG from a clean tag (layer cache allowed)"
 engine rmi -f "$TAG" "$TAG_ARM64" >/dev/null 2>&1 || true
 build_start=$(date +%s)
 VERSION=$VERSION REVISION=$REVISION CREATED=$CREATED SOURCE=$SOURCE FAULT='' TAG=$TAG PLATFORM='' ARM64_BINARY='' \
@@ -124,7 +122,7 @@ image_dir=$TEMP_DIR
 files=$(engine save "$TAG" 2>/dev/null | python3 container/image_files.py --extract /hello-service "$image_dir" | xargs)
 check "the image's only file is hello-service (found: ${files:-nothing})" [ "$files" = hello-service ]
 check "there is no /bin/sh in the image" bash -c "! grep -qw 'bin/sh' <<<'$files'"
-check "/hello-service is a static executable (no program interpreter)" static_elf "$image_dir/hello-service"
+check "/hello-service is a static executable (no program interpreter)" elf_static "$image_dir/hello-service"
 
 # ---- run it as production does ----------------------------------------------------------
 port=$(free_port)
@@ -171,7 +169,7 @@ check "a host name resolves inside the image (verify --url http://localhost:5000
   engine_bounded "$EXEC_LIMIT_S" exec "$name" /hello-service verify --url http://localhost:5000/ --consecutive 2 --deadline-s 10
 
 # ---- stop under real traffic ------------------------------------------------------------
-say "stopping the container under load (drain delay ${DRAIN_DELAY_S} s)"
+log "stopping the container under load (drain delay ${DRAIN_DELAY_S} s)"
 probe=$(python3 container/drain_probe.py --port "$port" --drain-delay-s "$DRAIN_DELAY_S" -- \
   timeout "$RUN_LIMIT_S" "${ENGINE_CMD[@]}" stop -t 30 "$name") || true
 echo "    $probe"
@@ -193,7 +191,7 @@ check "and its log names the setting" bash -c "${ENGINE_CMD[*]} logs '$name-bad'
 
 # ---- arm64: assembled from the cross-compiled binary --------------------------------------
 if [ -n "$ARM64_BINARY" ]; then
-  say "arm64 image from the binary given in ARM64_BINARY ($ARM64_BINARY)"
+  log "arm64 image from the binary given in ARM64_BINARY ($ARM64_BINARY)"
 fi
 VERSION=$VERSION REVISION=$REVISION CREATED=$CREATED SOURCE=$SOURCE FAULT='' TAG=$TAG_ARM64 \
   PLATFORM=linux/arm64 ARM64_BINARY=$ARM64_BINARY container/build-image.sh
@@ -203,8 +201,8 @@ check "arm64 image: architecture arm64, same config and labels" config_check "$T
 temp_dir
 arm64_dir=$TEMP_DIR
 engine save "$TAG_ARM64" 2>/dev/null | python3 container/image_files.py --extract /hello-service "$arm64_dir" >/dev/null
-machine=$(LC_ALL=C readelf -h "$arm64_dir/hello-service" | awk -F: '/Machine:/ {gsub(/^ +/, "", $2); print $2}')
-check "the arm64 image's /hello-service is an AArch64 executable (readelf: $machine)" [ "$machine" = AArch64 ]
+problem=$(static_arm64_problem "$arm64_dir/hello-service")
+check "the arm64 image's /hello-service is a static AArch64 executable${problem:+ (it $problem)}" [ -z "$problem" ]
 if [ -n "$ARM64_BINARY" ]; then
   packaged=$(sha256sum <"$arm64_dir/hello-service" | cut -d' ' -f1)
   given=$(sha256sum <"$ARM64_BINARY" | cut -d' ' -f1)

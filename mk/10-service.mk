@@ -97,7 +97,11 @@ test-service: ## the service's whole suite: format check, release (gcc, static) 
 	@$(MAKE) test-service-asan
 	@$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
-bench: build ## benchmark against nginx and the seed's Flask stack (writes docs/OPTIMIZATION.md figures)
+# The capacity plan is made from the figures the benchmark just wrote, so that it never
+# speaks of older ones (test-capacity checks the doc's plan against them).
+bench: build ## benchmark against nginx and the seed's Flask stack, then the capacity plan from those figures (docs/OPTIMIZATION.md)
 	@bench/run.sh
+	@echo "==> the capacity plan from the new figures (bench/capacity.py --write)"
+	@/usr/bin/python3 bench/capacity.py --write
 
 TEST_TARGETS += test-service

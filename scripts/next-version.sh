@@ -37,7 +37,7 @@ while [ "$#" -gt 0 ]; do
 done
 require_commands git
 git -C "$dir" rev-parse --verify -q HEAD >/dev/null || die "'$dir' is not a git work tree with at least one commit"
-say() { if $explain; then printf '%s\n' "$*" >&2; fi; }
+explain_line() { if $explain; then printf '%s\n' "$*" >&2; fi; }
 semver='^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$'
 highest_taken=""
 if [ -n "$taken_file" ]; then
@@ -56,7 +56,7 @@ if [ -n "$latest" ]; then
   IFS=. read -r major minor patch <<<"${latest#v}"
   range="$latest..HEAD"
   if [ "$(git -C "$dir" rev-list --count "$range")" -eq 0 ]; then
-    say "HEAD is the release $latest itself"
+    explain_line "HEAD is the release $latest itself"
     printf '%s\n' "${latest#v}"
     exit 0
   fi
@@ -64,7 +64,7 @@ else
   major=0 minor=0 patch=0
   range=HEAD
 fi
-say "latest release: ${latest:-none (starting from 0.0.0)}"
+explain_line "latest release: ${latest:-none (starting from 0.0.0)}"
 
 # 3 = major, 2 = minor, 1 = patch.
 bump=0
@@ -83,7 +83,7 @@ while IFS= read -r -d $'\x1e' record; do
   elif [[ $subject =~ ^(fix|perf)(\([^\)]*\))?:\  ]]; then
     level=1 why="fix"
   fi
-  say "  ${sha:0:8} $why: $subject"
+  explain_line "  ${sha:0:8} $why: $subject"
   if [ "$level" -gt "$bump" ]; then bump=$level; fi
 done < <(git -C "$dir" log --no-merges --format='%H%x1f%B%x1e' "$range")
 
@@ -95,8 +95,8 @@ esac
 next=$major.$minor.$patch
 if [ -n "$highest_taken" ] && [ "$(printf '%s\n%s\n' "$next" "$highest_taken" | sort -V | tail -n 1)" = "$highest_taken" ]; then
   IFS=. read -r major minor patch <<<"$highest_taken"
-  say "$next is not above $highest_taken, the highest version already taken: bumping past it"
+  explain_line "$next is not above $highest_taken, the highest version already taken: bumping past it"
   next=$major.$minor.$((patch + 1))
 fi
-say "next version: $next"
+explain_line "next version: $next"
 printf '%s\n' "$next"

@@ -17,9 +17,10 @@
 #  2. deploy.sh, reading only that parameter, registers a revision identical to the one
 #     Terraform registered (same template, same values, same image tag, same family,
 #     size, roles and platform): the two renderings of the one template agree;
-#  3. the deploy role's policies as AWS holds them allow every call of the deploy and
-#     publish jobs and nothing else (check-permissions.py); and the planned policy and
-#     settings of the canary strategy allow the CodeDeploy calls too.
+#  3. the deploy role's policies as AWS holds them allow every call of the jobs staging's
+#     role runs (version, publish, deploy, rollback) and nothing else
+#     (check-permissions.py); and the planned policy and settings of the canary strategy
+#     allow the CodeDeploy calls too.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -88,9 +89,9 @@ for name in $(aws iam list-role-policies --role-name "$deploy_role" --query 'Pol
 done
 expect_eq "the deploy role carries the root's deploy policy and the bootstrap's publish policy" \
   "deploy-$cluster publish-images" "$(aws iam list-role-policies --role-name "$deploy_role" --query 'PolicyNames' --output text | tr '\t' '\n' | sort | paste -sd ' ')"
-expect_ok "rolling: the deploy role allows every call of the deploy and publish jobs, and nothing more" \
+expect_ok "rolling: the deploy role allows every call of the version, publish, deploy and rollback jobs, and nothing more" \
   "$python" "$here/check-permissions.py" --settings "$settings" --parameter "$parameter" --account "$account" \
-  --job deploy --job publish ${policies[@]+"${policies[@]}"}
+  --job version --job publish --job deploy --job rollback ${policies[@]+"${policies[@]}"}
 printf '%s\n' "$out" | grep -E '^(FAIL|[0-9]+ permission)' || true
 
 jq -r '.resource_changes[] | select(.address == "module.iam.aws_iam_role_policy.deploy[0]") | .change.after.policy' \
@@ -103,7 +104,7 @@ expect_eq "canary (planned): CodeDeploy names as Terraform gives them" "canary $
   "$(jq -r '"\(.deployment_strategy) \(.codedeploy_app_name) \(.codedeploy_deployment_group_name)"' "$work/canary-settings.json")"
 expect_ok "canary (planned): the deploy role allows every call, CodeDeploy's included, and nothing more" \
   "$python" "$here/check-permissions.py" --settings "$work/canary-settings.json" --parameter "$parameter" \
-  --account "$account" --job deploy --job publish \
+  --account "$account" --job version --job publish --job deploy --job rollback \
   --policy "$work/canary-deploy-policy.json" --policy "$work/policy-publish-images.json"
 printf '%s\n' "$out" | grep -E '^(FAIL|[0-9]+ permission)' || true
 

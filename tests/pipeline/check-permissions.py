@@ -2,23 +2,33 @@
 """Does a deploy role's policy allow exactly what the pipeline calls?
 
     check-permissions.py --settings FILE --parameter NAME --account ID
-                         --job deploy [--job publish] --policy FILE [--policy FILE]...
+                         --job JOB [--job JOB]... --policy FILE [--policy FILE]...
                          [--root DIR]
 
 Reads every AWS call the pipeline makes as that role and checks the policies allow each
 one on the resource it touches, with the request context it carries; then checks the
-policies grant no action that no call needs. The calls come from the code itself:
+policies grant no action that no call needs. The calls come from the code itself: every
+`aws SERVICE OPERATION` in the run: blocks of the job and in the scripts/ they run (and
+the scripts those run), every registry request of those scripts (`api METHOD PATH`, the
+registry's HTTP API, in scripts/publish-index.sh), and what its tools and actions do
+with the registry (amazon-ecr-login, `docker create` of the image, buildx push, cosign).
+The jobs, and the role each runs as:
 
-  deploy   every `aws SERVICE OPERATION` in the run: blocks of the deploy job of
-           .github/workflows/deploy-environment.yml and in the scripts/ they run (and the
-           scripts those run), plus what its actions do (amazon-ecr-login, `docker create`
-           of the image);
-  publish  the same for the build job of .github/workflows/deploy.yml (buildx push by
-           digest, imagetools create and inspect, cosign, Trivy), the job that runs as
-           the image publisher's role.
+  version   deploy.yml's version job (the settings, the repository's images to pick
+            the next version): staging's deploy role;
+  publish   deploy.yml's build job (buildx push by digest, publish-index.sh's index and
+            tags, cosign sign, attest and verify, Trivy): staging's deploy role, which
+            also carries the image publisher's policy;
+  deploy    deploy-environment.yml's deploy job (the settings, the running revision, the
+            image's digest, the trust check: cosign verify of signature and
+            attestations, the verifier from the image, deploy.sh): each environment's
+            deploy role;
+  rollback  deploy-environment.yml's rollback job (the previous revision's image and
+            version, its verifier, rollback.sh): each environment's deploy role.
 
-A call this script does not know is an error (add what it needs to REQUIREMENTS below),
-so a new call in a script cannot go unchecked. CodeDeploy calls are needed only when the
+So staging's role is checked with all four jobs, production's with deploy and rollback.
+A call this script does not know is an error (add what it needs to REQUIREMENTS or
+REGISTRY_REQUIREMENTS below), so a new call in a script cannot go unchecked. CodeDeploy calls are needed only when the
 settings' strategy is not rolling. --settings is the environment's deploy settings
 document (scripts/lib/settings.sh): the names the resources are built from.
 
@@ -97,8 +107,39 @@ TOOL_REQUIREMENTS = [
     (re.compile(r"\bdocker\s+buildx\s+imagetools\s+create\b"), "imagetools create (the multi-arch manifest)", PUSH + PULL),
     (re.compile(r"\bdocker\s+buildx\s+imagetools\s+inspect\b"), "imagetools inspect", PULL),
     (re.compile(r"\bcosign\s+(sign|attest)\b"), "cosign sign/attest", PUSH + PULL),
+    # cosign verify and verify-attestation read the image's manifest, its referrers (the
+    # OCI referrers API; ECR authorizes listing referrers as ecr:BatchGetImage) and the
+    # signature and attestation layers.
+    (re.compile(r"\bcosign\s+verify(-attestation)?\b"), "cosign verify", PULL),
+    # scripts/verify-image.sh runs the cosign it is given ("$cosign" verify ...).
+    (re.compile(r'"\$cosign"\s+"\$@"'), "cosign verify, verify-attestation (scripts/verify-image.sh)", PULL),
     (re.compile(r"uses:\s*aquasecurity/trivy-action@[\s\S]*?scan-type:\s*image"), "Trivy image scan", PULL),
 ]
+# Requests to the registry's HTTP API (the OCI distribution specification) in the
+# scripts, as `api METHOD "PATH..."` -> what ECR authorizes for each (the ECR user guide
+# maps its Docker/OCI endpoints to these actions: a manifest read is BatchGetImage, a
+# manifest write PutImage, a blob read GetDownloadUrlForLayer, a blob existence check
+# BatchCheckLayerAvailability, an upload Initiate/UploadLayerPart/CompleteLayerUpload,
+# a tag listing ListImages).
+REGISTRY_CALL = re.compile(r"\bapi\s+(GET|HEAD|PUT|POST|PATCH|DELETE)\s+\"?(manifests|blobs/uploads|blobs|referrers|tags)/")
+REGISTRY_REQUIREMENTS = {
+    ("GET", "manifests"): [("ecr:BatchGetImage", "{repository_arn}", {})],
+    ("HEAD", "manifests"): [("ecr:BatchGetImage", "{repository_arn}", {})],
+    ("PUT", "manifests"): [("ecr:PutImage", "{repository_arn}", {})],
+    ("GET", "blobs"): [("ecr:GetDownloadUrlForLayer", "{repository_arn}", {})],
+    ("HEAD", "blobs"): [("ecr:BatchCheckLayerAvailability", "{repository_arn}", {})],
+    ("POST", "blobs/uploads"): [("ecr:InitiateLayerUpload", "{repository_arn}", {})],
+    ("PATCH", "blobs/uploads"): [("ecr:UploadLayerPart", "{repository_arn}", {})],
+    ("PUT", "blobs/uploads"): [("ecr:CompleteLayerUpload", "{repository_arn}", {})],
+    ("GET", "referrers"): [("ecr:BatchGetImage", "{repository_arn}", {})],
+    ("GET", "tags"): [("ecr:ListImages", "{repository_arn}", {})],
+}
+JOBS = {
+    "version": ("deploy.yml", "version"),
+    "publish": ("deploy.yml", "build"),
+    "deploy": ("deploy-environment.yml", "deploy"),
+    "rollback": ("deploy-environment.yml", "rollback"),
+}
 CODEDEPLOY_CONFIGS = {
     "blue_green": "CodeDeployDefault.ECSAllAtOnce",
     "canary": "CodeDeployDefault.ECSCanary10Percent5Minutes",
@@ -143,16 +184,21 @@ def aws_calls(text, where):
     return calls
 
 
+def registry_calls(text, where):
+    calls = []
+    for line in shell_text(text).splitlines():
+        for match in REGISTRY_CALL.finditer(line):
+            calls.append((match.group(1), match.group(2), where))
+    return calls
+
+
 def job_sources(root, job):
     """(label, shell text, step text) of what the job runs: its workflow steps and the
     scripts/ they call, followed through the scripts that call others."""
     workflows = os.path.join(root, ".github", "workflows")
-    if job == "deploy":
-        pieces = workflow_job(workflows, "deploy-environment.yml", "deploy")
-    elif job == "publish":
-        pieces = workflow_job(workflows, "deploy.yml", "build")
-    else:
+    if job not in JOBS:
         raise SystemExit(f"unknown --job {job}")
+    pieces = workflow_job(workflows, *JOBS[job])
     pending = [text for _, text, _ in pieces]
     done = set()
     while pending:
@@ -163,7 +209,7 @@ def job_sources(root, job):
             done.add(name)
             with open(path, encoding="utf-8") as f:
                 text = f.read()
-            pieces.append((f"scripts/{name}", text, ""))
+            pieces.append((f"{job} job, scripts/{name}", text, ""))
             pending.append(text)
     return pieces
 
@@ -198,6 +244,14 @@ def requirements(root, jobs, settings, values):
                         items += extra
                 for action, resource, context in items:
                     needed.append((action, resource.format(**values), context, f"{where}: aws {service} {operation}"))
+            for method, endpoint, where in registry_calls(shell, label):
+                key = (method, endpoint)
+                if key not in REGISTRY_REQUIREMENTS:
+                    unknown.append(f"{where}: registry {method} {endpoint}/")
+                    continue
+                for action, resource, context in REGISTRY_REQUIREMENTS[key]:
+                    needed.append((action, resource.format(**values), context,
+                                   f"{where}: registry {method} {endpoint}/"))
             for pattern, what, items in TOOL_REQUIREMENTS:
                 if pattern.search(step) or (shell and pattern.search(shell_text(shell))):
                     for action, resource, context in items:
@@ -257,7 +311,7 @@ def main(argv):
     parser.add_argument("--parameter", required=True)
     parser.add_argument("--account", required=True)
     parser.add_argument("--partition", default="aws")
-    parser.add_argument("--job", action="append", required=True, choices=["deploy", "publish"])
+    parser.add_argument("--job", action="append", required=True, choices=list(JOBS))
     parser.add_argument("--policy", action="append", required=True)
     parser.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     args = parser.parse_args(argv)
@@ -274,20 +328,23 @@ def main(argv):
         statements += as_list(document.get("Statement", []))
 
     needed, unknown = requirements(os.path.abspath(args.root), args.job, settings, values)
-    problems = [f"FAIL unknown AWS call (add it to REQUIREMENTS in {os.path.basename(__file__)}): {u}" for u in unknown]
-    used = set()
-    seen = set()
+    problems = [f"FAIL unknown AWS call (add it to REQUIREMENTS or REGISTRY_REQUIREMENTS in "
+                f"{os.path.basename(__file__)}): {u}" for u in unknown]
+    # One line per permission, naming every call that needs it (a missing permission
+    # breaks each of them).
+    reasons = {}
     for action, resource, context, why in needed:
         key = (action, resource, json.dumps(context, sort_keys=True))
-        if key in seen:
-            continue
-        seen.add(key)
+        reasons.setdefault(key, (action, resource, context, []))[3].append(why)
+    used = set()
+    for action, resource, context, whys in reasons.values():
         try:
             sid = allowed(statements, action, resource, context)
         except ValueError as error:
             problems.append(f"FAIL {error}")
             continue
         with_context = f" with {context}" if context else ""
+        why = "; ".join(dict.fromkeys(whys))
         if sid:
             used.add((sid, action.lower()))
             print(f"  ok   {action} on {resource}{with_context} ({sid}) <- {why}")
@@ -303,7 +360,7 @@ def main(argv):
                                 f"{'/'.join(args.job)} job needs")
     for problem in problems:
         print(problem)
-    print(f"{len(seen)} permission(s) needed by the {' and '.join(args.job)} job(s) "
+    print(f"{len(reasons)} permission(s) needed by the {' and '.join(args.job)} job(s) "
           f"({settings['deployment_strategy']}): {len(problems)} problem(s)")
     return 1 if problems else 0
 

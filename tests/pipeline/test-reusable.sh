@@ -173,10 +173,12 @@ if not problems:
     rollback_if = str(doc["jobs"]["rollback"].get("if", ""))
     if "needs.deploy.outputs.deploy_started == 'true'" not in rollback_if:
         problems.append("rollback: runs even when the deploy never started (a refused image would be 'rolled back')")
+    # One live check for both verifiers: verify-service.sh runs the binary or the curl
+    # verifier it is handed, over http:// and https://.
     verify = deploy[ids.index("verify")]["run"]
-    deadlines = re.findall(r"--deadline-s (\d+)", verify)
-    if len(deadlines) != 2 or len(set(deadlines)) != 1:
-        problems.append(f"deploy: the two verifiers are not given the same --deadline-s ({deadlines})")
+    if not re.search(r'"\$PIPELINE/scripts/verify-service\.sh" --verifier "\$VERIFIER" --url "\$SERVICE_URL"', verify) \
+            or len(re.findall(r"--deadline-s (\d+)", verify)) != 1:
+        problems.append("deploy: the live check does not hand the verifier to verify-service.sh, once")
 print("\n".join(problems) or "pipeline scripts only, at the workflow's own commit; trust before the deploy")
 sys.exit(1 if problems else 0)
 PY
@@ -195,8 +197,9 @@ broken "the pipeline checked out at the caller's commit" '0,/ref: ${{ steps.sour
   "deploy: deploy-pipeline/ is not checked out at the source step's repository and sha"
 broken "a trust check that may fail" '/^        id: trust$/a\        continue-on-error: true' "the trust check can be skipped or ignored"
 broken "a rollback after a refused image" "/needs.deploy.outputs.deploy_started == 'true'/d" "rollback: runs even when the deploy never started"
-broken "verifiers with different deadlines" 's/"$VERIFIER" verify --url "$SERVICE_URL" --expect-version "$VERSION" --deadline-s 300/"$VERIFIER" verify --url "$SERVICE_URL" --expect-version "$VERSION" --deadline-s 900/' \
-  "the two verifiers are not given the same --deadline-s"
+broken "a live check that runs the verifier itself (no https:// for the binary)" \
+  's/"$PIPELINE\/scripts\/verify-service.sh" --verifier "$VERIFIER" --url "$SERVICE_URL"/"$VERIFIER" verify --url "$SERVICE_URL"/' \
+  "the live check does not hand the verifier to verify-service.sh, once"
 }
 "$python" - "$workflow" "$tmp/moved.yml" <<'PY'
 import sys, yaml
@@ -246,22 +249,35 @@ print(" ".join(sorted(doc[True]["workflow_call"]["outputs"])))' "$workflow")
 expect_eq "outputs: deployment id, task definition, URL and verdict" "deployment-id task-definition url verdict" "$outputs"
 
 # --- 4. The time budget with the trust check --------------------------------------------
-# check-time-budget.py counts set-up, deploy.sh and the verification; the trust check
-# (verify-image.sh: --deadline-s + 5 s) runs before the deploy, so the deploy job must
-# still fit when its limit is lowered by that much.
+# check-time-budget.py counts the trust check (verify-image.sh: its --deadline-s + 5 s) as
+# part of the deploy job's set-up: the job must fit with it, and a limit that leaves no
+# room for it is refused, naming it.
 trust_s=$(step_run "$workflow" deploy trust | grep -oE -- '--deadline-s [0-9]+' | grep -oE '[0-9]+' | head -n 1)
 if [ -z "$trust_s" ]; then
   fail "budget: the trust step's --deadline-s is found" "none in $workflow"
 else
-  minutes=$(( (trust_s + 5 + 59) / 60 ))
+  trust_min=$(awk -v s="$trust_s" 'BEGIN { printf "%.1f", (s + 5) / 60 }')
   limit=$("$python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["jobs"]["deploy"]["timeout-minutes"])' "$workflow")
-  sed "0,/timeout-minutes: $limit/s//timeout-minutes: $((limit - minutes))/" "$workflow" >"$tmp/less-time.yml"
-  expect_ok "budget: the deploy job fits in $limit min with the trust check's $minutes min (fits in $((limit - minutes)) without it)" \
-    "$python" "$here/check-time-budget.py" "$tmp/less-time.yml"
-  sed "0,/timeout-minutes: $limit/s//timeout-minutes: $((limit - 2))/" "$workflow" | \
-    sed "0,/timeout-minutes: $((limit - 2))/s//timeout-minutes: $((limit - 2 - minutes))/" >"$tmp/too-little.yml"
-  expect_fail "budget: the same check fails for a deploy job 2 minutes shorter" 1 "job 'deploy': can run" \
-    "$python" "$here/check-time-budget.py" "$tmp/too-little.yml"
+  expect_ok "budget: the deploy job fits in its $limit min, the trust check's $trust_min min included" \
+    "$python" "$here/check-time-budget.py" "$workflow"
+  if grep -qF "job 'deploy': at most " <<<"$out" && grep -qF "(trust check $trust_min)" <<<"$out"; then
+    pass "budget: the deploy job's set-up counts the trust check ($trust_min min for --deadline-s $trust_s)"
+  else
+    fail "budget: the deploy job's set-up counts the trust check ($trust_min min for --deadline-s $trust_s)" "$out"
+  fi
+  # The whole bound, rounded down: a limit that far below it must be refused.
+  total=$(sed -nE "s/^job 'deploy': at most ([0-9]+)\.[0-9] min .*/\1/p" <<<"$out")
+  sed "0,/timeout-minutes: $limit/s//timeout-minutes: ${total:-0}/" "$workflow" >"$tmp/too-little.yml"
+  expect_fail "budget: a deploy job of ${total:-?} min (below its bound with the trust check) is refused" 1 \
+    "job 'deploy': can run .*trust check $trust_min" "$python" "$here/check-time-budget.py" "$tmp/too-little.yml"
+  # A longer trust check is counted as given: 10 minutes more of it no longer fits.
+  sed "s/--deadline-s $trust_s)/--deadline-s $((trust_s + 600)))/" "$workflow" >"$tmp/long-trust.yml"
+  if cmp -s "$workflow" "$tmp/long-trust.yml"; then
+    fail "budget: a longer trust check is counted (the edit changed nothing)"
+  else
+    expect_fail "budget: a trust check given 10 minutes more does not fit" 1 "job 'deploy': can run .*trust check" \
+      "$python" "$here/check-time-budget.py" "$tmp/long-trust.yml"
+  fi
 fi
 
 # --- 5. The caller's workflow in docs/PIPELINE.md ------------------------------------------

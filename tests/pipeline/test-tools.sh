@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The tools the make targets lean on: tools/ensure-packages off Debian, and bench/run.py's
-# handling of its CPU cgroup and of a run that fails half-way (without running the
-# benchmark itself: `make bench` takes minutes and is never part of make test).
+# The tools the make targets lean on: tools/ensure-packages off Debian, make bench writing
+# the capacity plan after its figures, and bench/run.py's handling of its CPU cgroup and
+# of a run that fails half-way (without running the benchmark itself: `make bench` takes
+# minutes and is never part of make test).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -145,6 +146,18 @@ if [ "$(id -u)" -eq 0 ]; then
     || fail "bench: the failure checks ran to the end" "$(tail -5 "$tmp/bench.out")"
 else
   fail "bench: failures half-way" "creating a CPU cgroup needs root; run make test as root, as CI does"
+fi
+
+# make bench writes the capacity plan after the benchmark's figures, from them: the
+# recipe as make would run it (make -n runs nothing but prints every command).
+run_capture make -n -s -C "$REPO_ROOT" bench
+bench_line=$({ grep -nE '(^|/)bench/run\.sh( |$)' <<<"$out" | head -1 || true; } | cut -d: -f1)
+plan_line=$({ grep -nE 'bench/capacity\.py --write( |$)' <<<"$out" | head -1 || true; } | cut -d: -f1)
+if [ "$rc" -eq 0 ] && [ -n "$bench_line" ] && [ -n "$plan_line" ] && [ "$plan_line" -gt "$bench_line" ]; then
+  pass "make bench: bench/capacity.py --write runs after bench/run.sh (lines $bench_line, $plan_line)"
+else
+  fail "make bench: bench/capacity.py --write runs after bench/run.sh" "make -n exit $rc;" \
+    "bench/run.sh at line ${bench_line:-none}, capacity.py --write at line ${plan_line:-none}" "$out"
 fi
 
 # The committed figures: one CPU-per-request figure per server and run, and no pointer to

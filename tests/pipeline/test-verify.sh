@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# verify-service.sh: https:// URLs against a real TLS server on 127.0.0.1, and http://
-# URLs handed to the verifier binary.
+# verify-service.sh: https:// URLs against a real TLS server on 127.0.0.1 (hello-service's
+# endpoints, and another service's through a written curl verifier), and http:// URLs
+# handed to the verifier binary.
 #
 # The TLS server is HAProxy (Debian's), as the ALB terminating TLS in front of the
 # service: its certificate is made here by a CA made here, for the name
@@ -36,7 +37,9 @@ openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca-key.pe
 cat "$tmp/server.pem" "$tmp/server-key.pem" >"$tmp/haproxy.pem"
 
 # The service behind it: plain HTTP whose answers a file decides, "<health status>
-# <version>", read on every request; it records the Host and SNI HAProxy saw.
+# <version>", read on every request; it records the Host and SNI HAProxy saw. It also
+# answers as another service would: /healthz always 200, /version with the version in
+# the X-App-Version header.
 echo "200 1.2.3" >"$tmp/state"
 cat >"$tmp/backend.py" <<'PY'
 import http.server, json, sys
@@ -48,13 +51,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             health, version = f.read().split()
         with open(seen, "w") as f:
             f.write(f"{self.headers.get('Host')} {self.headers.get('X-Tls-Sni')}\n")
+        headers = {}
         if self.path == "/health":
             code, body = int(health), b"{}"
         elif self.path == "/info":
             code, body = 200, json.dumps({"version": version}).encode()
+        # Another service's endpoints: always healthy, the version in a header.
+        elif self.path == "/healthz":
+            code, body = 200, b"ok"
+        elif self.path == "/version":
+            code, body = 200, b"{}"
+            headers["X-App-Version"] = version
         else:
             code, body = 404, b"{}"
         self.send_response(code)
+        for k, v in headers.items():
+            self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -73,9 +85,8 @@ for _ in $(seq 1 100); do [ -s "$tmp/backend-port" ] && break; sleep 0.1; done
 [ -s "$tmp/backend-port" ] || { fail "the backend starts" "no port after 10 s"; finish; exit 1; }
 
 # HAProxy on a free loopback port (chosen, then bound: tried again if taken meanwhile).
-free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 for _ in 1 2 3; do
-  port=$(free_port)
+  port=$("$python" "$REPO_ROOT/bench/benchlib.py" free-port)
   cat >"$tmp/haproxy.cfg" <<CFG
 global
   maxconn 100
@@ -164,8 +175,33 @@ expect_ok "http: handed to the verifier" "$verify" --url http://127.0.0.1:9/ --e
 expect_eq "http: the verifier gets the URL, the rules and the version" \
   "verify --url http://127.0.0.1:9/ --consecutive 5 --deadline-s 300 --interval-ms 2000 --expect-version 1.2.3" \
   "$(paste -sd ' ' "$tmp/args")"
-expect_fail "http: without a verifier it is a usage error" 2 "--verifier \(the hello-service binary\) is required" \
-  "$verify" --url http://127.0.0.1:9/
+expect_fail "http: without a verifier, curl checks it (nothing listens on port 9)" 1 \
+  "last problem: /health: curl: \(7\) Failed to connect to 127\.0\.0\.1 port 9" \
+  "$verify" --url http://127.0.0.1:9/ --interval-s 1 --deadline-s 2
+
+# --- an image that is not ours, over https:// ---------------------------------------------
+# Its own paths, written into a curl verifier (what the deploy job writes for
+# `verifier: curl`), and verify-service.sh handed that verifier and an https:// URL, as
+# deploy.sh hands it the test listener and rollback.sh the service's URL. /health answers
+# 503 meanwhile: a check of hello-service's own endpoints would fail.
+"$verify" --write-verifier "$tmp/curl-verifier" --health-path /healthz --version-path /version \
+  --version-header X-App-Version 2>/dev/null
+echo "503 2.0.1" >"$tmp/state"
+expect_ok "https, another service: the written verifier checks its own paths over TLS" \
+  "$verify" --verifier "$tmp/curl-verifier" --url "$url" --expect-version 2.0.1 --consecutive 2 --interval-s 0 \
+  --deadline-s 10 "${direct[@]}"
+if grep -q "verify: PASS $url (connected to 127.0.0.1): 2 consecutive healthy answers, version 2.0.1" <<<"$out"; then
+  pass "https, another service: its PASS line, connected where it was told"
+else
+  fail "https, another service: its PASS line, connected where it was told" "$out"
+fi
+expect_fail "https, another service: another version in its header fails" 1 \
+  "last problem: /version reports version 2.0.1, expected 2.0.2" \
+  "$verify" --verifier "$tmp/curl-verifier" --url "$url" --expect-version 2.0.2 --interval-s 1 --deadline-s 2 "${direct[@]}"
+expect_ok "https, another service: the same check by options, without a written verifier" \
+  "$verify" --url "$url" --health-path /healthz --version-path /version --version-header X-App-Version \
+  --expect-version 2.0.1 --consecutive 2 --interval-s 0 --deadline-s 10 "${direct[@]}"
+echo "200 1.2.3" >"$tmp/state"
 expect_fail "a URL of another scheme is a usage error" 2 "must start with http:// or https://" \
   "$verify" --url ftp://127.0.0.1/ --verifier "$tmp/verifier"
 

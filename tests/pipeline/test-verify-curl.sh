@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# verify-http.sh, the curl verifier for images without the hello-service binary, against
-# a real HTTP server on 127.0.0.1 whose answers a file decides: health path and status,
+# verify-service.sh's curl check, for images without the hello-service binary, against a
+# real HTTP server on 127.0.0.1 whose answers a file decides: health path and status,
 # version in a JSON body at a nested path or in a response header. And the same check
-# standing in for the hello-service binary: verify-service.sh and deploy.sh hand an
-# http:// URL to `--verifier PATH verify --url ... --expect-version V`, so the file
-# --write-verifier writes is run exactly that way here, through verify-service.sh itself.
+# standing in for the hello-service binary: deploy.sh, codedeploy-deploy.sh and
+# rollback.sh hand a URL to `verify-service.sh --verifier PATH`, so the file
+# --write-verifier writes is run exactly that way here. (Over https://, with HAProxy
+# terminating TLS: test-verify.sh.)
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-check=$SCRIPTS/verify-http.sh
+check=$SCRIPTS/verify-service.sh
 python=${PYTHON:-/usr/bin/python3}
 "$REPO_ROOT/tools/ensure-packages" curl jq
 tmp=$(mktemp -d)
@@ -116,7 +117,7 @@ expect_fail "http: a URL without a scheme is refused" 2 "must start with http://
   "$check" --url "127.0.0.1:80"
 
 # The written verifier, where the deploy scripts put the hello-service binary: run by
-# verify-service.sh (exactly as deploy.sh and rollback.sh run it) for an http:// URL.
+# verify-service.sh (exactly as deploy.sh and rollback.sh run it).
 expect_ok "verifier: --write-verifier writes the service's checks" \
   "$check" --write-verifier "$tmp/verifier" "${svc[@]}" --version-header X-App-Version
 if [ -x "$tmp/verifier" ]; then pass "verifier: the file is executable"; else fail "verifier: the file is executable"; fi
@@ -131,6 +132,12 @@ fi
 expect_fail "verifier: and fails it at another version" 1 "/version reports version 2.4.0, expected 9.9.9" \
   "$SCRIPTS/verify-service.sh" --verifier "$tmp/verifier" --url "$url" --expect-version 9.9.9 \
   --consecutive 3 --interval-s 0 --deadline-s 2
+expect_fail "verifier: the service's paths given beside a written verifier are refused (one or the other)" 2 \
+  "the service's checks are written in the verifier" \
+  "$SCRIPTS/verify-service.sh" --verifier "$tmp/verifier" --url "$url" --health-path /other
+expect_fail "the hello-service binary with another service's paths is refused" 2 \
+  "--health-path describes another service; the hello-service verifier checks /health and /info" \
+  "$check" --verifier /bin/true --url "$url" --health-path /healthz
 expect_fail "verifier: --write-verifier with a URL is refused (the caller gives it)" 2 "the URL comes from the verifier's caller" \
   "$check" --write-verifier "$tmp/other" --url "$url"
 expect_fail "verifier: a path with a space is refused, never written into the file" 2 "is not an absolute URL path" \
