@@ -31,7 +31,7 @@ class Results:
         print(f"==> requests and errors per run ({CONNECTIONS} connections, loopback)")
         for run, seconds, load in self.summary:
             what = "DOWN after" if run.startswith("crash") else "deploy"
-            print(f"    {run:<19} {what} {seconds:5.1f} s  {load['requests']:7d} requests  "
+            print(f"    {run:<25} {what} {seconds:5.1f} s  {load['requests']:7d} requests  "
                   f"{load['non2xx']:4d} non-2xx  {load['errors']:4d} connection errors")
         print(f"{name}: {self.passed} passed, {self.failed} failed, {time.monotonic() - started:.0f} s")
         return 1 if self.failed else 0
