@@ -27,7 +27,10 @@ tail -n 3 "$root/build/stack-test-units.log"
 # Rebuilt on every run (the layer cache makes each a few seconds), so that the images
 # are this tree's and not a tag left from an older one. The bad build (FAULT=root-500)
 # is the deploy command's own business: test_stack.py asks for it.
-a=1.0.0-rehearsal-a b=1.0.0-rehearsal-b
+# Versions of this checkout's own: the tags are shared by every checkout on the machine,
+# and another's test run must not rebuild them under this one.
+checkout=$(printf '%s' "$root" | sha256sum | cut -c1-8)
+a=1.0.0-rehearsal-a.$checkout b=1.0.0-rehearsal-b.$checkout
 for version in "$a" "$b"; do
   echo "==> building localhost/hello-service:$version"
   CONTAINER_ENGINE=podman VERSION=$version TAG=localhost/hello-service:$version FAULT='' PLATFORM='' \

@@ -3,7 +3,8 @@
 canary, a replica that crashes, the front door's promises, and a control run that must
 lose requests.
 
-A stack of its own (STACK_NAME hello-stack-test, free ports, state in
+A stack of its own (STACK_NAME hello-stack-test-<checkout>, so that test runs from two
+checkouts on one machine never touch each other's pods; free ports; state in
 build/stack-test) with the timing budget scaled by TIME_SCALE (default 0.2). For each
 strategy, 64 keep-alive connections send GET / through HAProxy for the whole deploy:
   * zero non-2xx responses and zero connection errors, load in every second;
@@ -39,6 +40,7 @@ Usage: test_stack.py VERSION_A VERSION_B [SEED_A SEED_B] (images built beforehan
 SEED_A/B: the seed's image references, for the part `seed`). TEST_STACK_PARTS (comma
 separated, default all of them) runs only some parts, in this order: front-door,
 strategies, refuse, bad-canary, crash, control, seed."""
+import hashlib
 import json
 import os
 import re
@@ -68,7 +70,9 @@ CANARY_PERCENT = 10
 SHARE_SLACK_REQUESTS = CONNECTIONS
 GOOD_CANARY_TOLERANCE_POINTS = 1.0
 
-ENV = dict(os.environ, STACK_NAME="hello-stack-test", STACK_DIR=str(STATE_DIR), STACK_ACCESS_LOG="off")
+# One name per checkout: `stack down` removes every pod of its name.
+STACK_NAME = "hello-stack-test-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
+ENV = dict(os.environ, STACK_NAME=STACK_NAME, STACK_DIR=str(STATE_DIR), STACK_ACCESS_LOG="off")
 ENV.pop("STACK_VIA_MAKE", None)
 # Only to watch this test fail: STACK_TEST_FAULT=no-drain runs the main stack with that
 # unsafe setting (see deploy/local/README.md).
@@ -185,7 +189,7 @@ def front_door(version_a):
     rc = proc.wait()
     out = "".join(lines)
     check(f"Ctrl-C: stack up exited 130 (got {rc}) and said it was interrupted", rc == 130 and "interrupted" in out)
-    pods = podman("ps", "-a", "--filter", "label=hello-stack/name=hello-stack-test", "--format", "{{.Names}}")
+    pods = podman("ps", "-a", "--filter", f"label=hello-stack/name={STACK_NAME}", "--format", "{{.Names}}")
     check(f"Ctrl-C: no replica left ({pods.stdout.split() or 'none'})", pods.returncode == 0 and not pods.stdout.strip())
     _, status_out = stack("status", check_rc=False, echo=False)
     check("Ctrl-C: no stack left (status says no stack is up)", "no stack is up" in status_out)
@@ -214,7 +218,7 @@ def crash(running_version):
     time.sleep(2)
     api = traffic()
     killed_at = time.monotonic()
-    kill = podman("kill", "--signal", "KILL", f"hello-stack-test-{victim['slot']}-service")
+    kill = podman("kill", "--signal", "KILL", f"{STACK_NAME}-{victim['slot']}-service")
     down_at = None
     while time.monotonic() - killed_at < 30:
         if not api.servers("live")[victim["slot"]].up:
