@@ -456,6 +456,12 @@ class FrontDoor(unittest.TestCase):
             (["stack-deploy", "STRATEGY=canary", "VERSION=1.0.0", "FAULT=slow"], "fragment", "FAULT='slow'"),
             (["stack-deploy", "STRATEGY=canary", "VERSION=1.0.0", "CANARY_PERCENT=90"], "fragment",
              "CANARY_PERCENT='90'"),
+            (["stack-up", "IMAGE=Bad Image"], "fragment", "IMAGE='Bad Image' is not an image reference"),
+            (["stack-deploy", "STRATEGY=rolling", "IMAGE=localhost/x:1", "CONTAINER_PORT=99"], "fragment",
+             "CONTAINER_PORT='99'"),
+            (["stack-up", "IMAGE=localhost/x:1", "VERSION_PATH=info"], "fragment", "VERSION_PATH='info'"),
+            (["stack-up", "READY_PATH=ready"], "fragment", "READY_PATH='ready'"),
+            (["up", "--image", "localhost/x:1", "--health-path", "/a b"], None, "--health-path '/a b'"),
         ]
         for args, make, words in cases:
             result = self.run_front(*args, make=make)
