@@ -1,5 +1,7 @@
 """The checks of the front door: each option's value, before anything is installed or
 changed. A bad value is a UsageError (exit 2) that names the option as the user gave it."""
+import re
+
 from . import images
 from .deploy import STRATEGIES
 from .output import UsageError
@@ -78,6 +80,38 @@ def check_bake(words, text):
     if not 0 <= value <= 3600:
         raise UsageError(f"{words.given('bake_s', repr(text))}: allowed is a number of seconds from 0 to 3600")
     return value
+
+
+def check_path(words, name, text, default, empty_ok=False):
+    """An HTTP path: '/' and then printable characters without spaces, quotes or '#'."""
+    if text is None:
+        return default
+    if text == "" and empty_ok:
+        return ""
+    if not (text.startswith("/") and len(text) <= 200 and re.fullmatch(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*", text)):
+        raise UsageError(f"{words.given(name, repr(text))}: a path starts with / (like /health) and has no spaces"
+                         + (" (empty: the image reports no version)" if empty_ok else ""))
+    return text
+
+
+def check_service(words, args, fault):
+    """The service a release runs: IMAGE (another image; default ours, built from this
+    tree), CONTAINER_PORT, HEALTH_PATH, VERSION_PATH. Returns the Release's fields
+    besides the version, and the version when IMAGE names it (its tag)."""
+    ref = args.image or ""
+    if ref and not images.valid_image(ref):
+        raise UsageError(f"{words.given('image', repr(ref))} is not an image reference (like "
+                         "localhost/hello-seed:1.1.0)")
+    if ref and fault:
+        raise UsageError(f"{words.given('fault', fault)} with {words.given('image', ref)}: fault builds are of this "
+                         "tree's own image; for another image, deploy a broken image or setting")
+    port = check_int(words, "container_port", args.container_port, 1024, 65535,
+                     "the container port (the service runs as a non-root user)") \
+        if args.container_port is not None else images.DEFAULT_PORT
+    return {"ref": ref, "port": port,
+            "health_path": check_path(words, "health_path", args.health_path, images.DEFAULT_HEALTH_PATH),
+            "version_path": check_path(words, "version_path", args.version_path, images.DEFAULT_VERSION_PATH,
+                                       empty_ok=True)}
 
 
 def stack_faults(text):

@@ -14,11 +14,40 @@ import sys
 from pathlib import Path
 
 from . import compose, images, replicas, stack as stack_module
-from .checks import (MAX_REPLICAS, check_bake, check_fault, check_int, check_port, check_strategy,
-                     check_time_scale, check_version, stack_faults)
+from .checks import (MAX_REPLICAS, check_bake, check_fault, check_int, check_path, check_port, check_service,
+                     check_strategy, check_time_scale, check_version, stack_faults)
 from .deploy import STRATEGIES, Deployment
 from .images import Release
 from .output import Output, StackError, UsageError, Words
+
+def service_arguments(p, up):
+    """What runs, as a task definition says it (defaults: ours)."""
+    p.add_argument("--image", help="another image, by reference, from Podman's store (never built or pulled "
+                                   "here); default: ours, localhost/hello-service:VERSION, built from this tree")
+    p.add_argument("--container-port", help=f"the port the image listens on (default {images.DEFAULT_PORT}, "
+                                            "the Terraform's container_port)")
+    p.add_argument("--health-path", help=f"what the verification checks (default {images.DEFAULT_HEALTH_PATH})")
+    p.add_argument("--version-path", help=f"GET answers JSON with the version in .version (default "
+                                          f"{images.DEFAULT_VERSION_PATH}); empty: the image reports none")
+    p.add_argument("--ready-path", help=f"HAProxy's health check, the ALB target group's (default "
+                                        f"{images.DEFAULT_READY_PATH})" + ("" if up else
+                                                                          "; set at stack up, only repeated here"))
+
+
+def release_of(words, args, fault, version, required):
+    """The release an `up` or `deploy` names: ours at VERSION, or IMAGE (whose tag is its
+    version unless VERSION says otherwise)."""
+    service = check_service(words, args, fault)
+    if service["ref"]:
+        version = version or images.version_of_image(service["ref"])
+        if not images.valid_version(version):
+            raise UsageError(f"{words.given('image', service['ref'])}: its tag is no version; give "
+                             f"{words.flag('version')} too")
+    elif version is None and required:
+        raise UsageError(f"{words.flag('version')} is required: the version to deploy (or "
+                         f"{words.flag('image')}: another image)")
+    return version, service
+
 
 def parser():
     p = argparse.ArgumentParser(prog="deploy/local/stack", description=__doc__.split("\n\n")[0],
@@ -33,6 +62,7 @@ def parser():
                     help="one factor for every duration of the timing budget, 0.05 to 1 (default 1: the real timings)")
     up.add_argument("--port", default="8080",
                     help="live listener N (test N+1, statistics N+2, replicas N+11...), or auto (default 8080)")
+    service_arguments(up, True)
     status = sub.add_parser("status", help="replicas, versions from /info, health, HAProxy weights")
     status.add_argument("--json", action="store_true", help="machine-readable")
     deploy = sub.add_parser("deploy", help="replace the running version; roll back on failure")
@@ -43,6 +73,7 @@ def parser():
     deploy.add_argument("--canary-percent", default="10", help="canary share of live traffic, 1 to 50 (default 10)")
     deploy.add_argument("--bake-s", help="canary bake time (default 30 s x TIME_SCALE; CodeDeploy's canary bakes "
                                          "5 minutes)")
+    service_arguments(deploy, False)
     sub.add_parser("down", help="stop and remove everything")
     sub.add_parser("stats", help="HAProxy's per-server counters as JSON")
     compose.add_parser(sub)
@@ -79,7 +110,7 @@ def print_status(stack, as_json):
           f"statistics {stack.url('stats')}/  timings {'real' if scale == 1 else f'x {scale}'}"
           f"{'  FAULTS: ' + ','.join(state.faults) if state.faults else ''}")
     total = sum(r["weight"] for r in rows if r["admin"] == "READY" and r["haproxy"] == "UP")
-    header = ("slot", "port", "version", "/ready", "HAProxy", "state", "weight", "share", "responses", "5xx",
+    header = ("slot", "port", "version", state.ready_path, "HAProxy", "state", "weight", "share", "responses", "5xx",
               "test")
     table = [header]
     for r in rows:
@@ -103,10 +134,11 @@ def interrupted(signum, _frame):
 # Each command checks its arguments when it is built (nothing else: no side effects),
 # and does its work in run(). `packages` are installed in between.
 class Up:
-    packages = ("haproxy", "podman", "runc", "catatonit", "jq")
+    packages = ("haproxy", "podman", "runc", "catatonit", "jq", "curl")
 
     def __init__(self, args, words):
-        self.version = check_version(words, args.version)
+        self.version, self.service = release_of(words, args, "", check_version(words, args.version), False)
+        self.ready_path = check_path(words, "ready_path", args.ready_path, images.DEFAULT_READY_PATH)
         self.replicas = check_int(words, "replicas", args.replicas, 1, MAX_REPLICAS, "the number of replicas")
         self.scale = check_time_scale(words, args.time_scale)
         self.port = check_port(words, args.port)
@@ -116,18 +148,20 @@ class Up:
     def run(self, stack, root, out):
         stack.lock()
         version = self.version or images.default_version(root)
-        stack.up(Release(version), self.replicas, self.scale, self.port, self.faults, self.access_log)
+        stack.up(Release(version, **self.service), self.replicas, self.scale, self.port, self.faults,
+                 self.access_log, self.ready_path)
         print_status(stack, False)
         return 0
 
 
 class Deploy:
-    packages = ("haproxy", "podman", "runc", "catatonit", "jq")
+    packages = ("haproxy", "podman", "runc", "catatonit", "jq", "curl")
 
     def __init__(self, args, words):
         self.strategy = check_strategy(words, args.strategy)
-        self.version = check_version(words, args.version, required=True)
         self.fault = check_fault(words, args.fault)
+        self.version, self.service = release_of(words, args, self.fault, check_version(words, args.version), True)
+        self.ready_path = check_path(words, "ready_path", args.ready_path, None)
         self.canary = check_int(words, "canary_percent", args.canary_percent, 1, 50, "the canary's share in percent")
         self.bake = check_bake(words, args.bake_s)
 
@@ -135,7 +169,11 @@ class Deploy:
         words = out.words
         stack.lock()
         stack.load()
-        release = Release(self.version, self.fault)
+        release = Release(self.version, self.fault, **self.service)
+        if self.ready_path is not None and self.ready_path != stack.state.ready_path:
+            raise UsageError(f"{words.given('ready_path', self.ready_path)}: the stack's health check is on "
+                             f"{stack.state.ready_path}, set at stack up (the target group's, which a deploy does not "
+                             f"change); '{words.command('down')}' and '{words.command('up')}' with it to change it")
         if self.fault and any(r.version == self.version for r in stack.replicas().values()):
             raise UsageError(f"{words.given('fault', self.fault)} with {words.given('version', self.version)}: the "
                              f"stack runs {self.version}, and a fault build of the running version is refused (its "

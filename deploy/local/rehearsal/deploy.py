@@ -142,7 +142,7 @@ class Deployment:
             self.admitted.add(rep.slot)
             self.step(f"{rep.slot} ({self.release}) takes live traffic")
             self.old.remove(old)
-            self.stack.retire([old], "HAProxy learns it from /ready", self.guard)
+            self.stack.retire([old], "HAProxy learns it from the ready path", self.guard)
             self.guard(now=True)
         self.step(f"verifying the live listener {self.stack.url('live')}")
         self.verify("live", self.release)
@@ -166,7 +166,7 @@ class Deployment:
         self.verify("live", "green after the switch")
         self.guard(now=True)
         retiring, self.old = self.old, []
-        self.stack.retire(retiring, "HAProxy drains them already; /ready fails too", self.guard)
+        self.stack.retire(retiring, "HAProxy drains them already", self.guard)
         self.traffic.leave_test([r.slot for r in green])
 
     def canary(self):
@@ -195,7 +195,7 @@ class Deployment:
         self.verify("live", "the new version")
         self.guard(now=True)
         retiring, self.old = self.old, []
-        self.stack.retire(retiring, "HAProxy drains them already; /ready fails too", self.guard)
+        self.stack.retire(retiring, "HAProxy drains them already", self.guard)
         self.traffic.leave_test([r.slot for r in new])
 
     def bake(self, new):
@@ -254,8 +254,8 @@ class Deployment:
             if admitted:
                 victim = admitted.pop(0)
                 self.step(f"rollback {i + 1}/{missing}: {self.old_release} replaces {victim.slot}")
-                stack.retire([victim], "HAProxy learns it from /ready")
-        stack.retire(admitted, "HAProxy drains them already; /ready fails too")
+                stack.retire([victim], "HAProxy learns it from the ready path")
+        stack.retire(admitted, "HAProxy drains them already")
         if not stack.verify(stack.url("live"), self.old_release):
             raise RollbackFailed(f"the live listener does not verify as {self.old_release}")
 

@@ -46,9 +46,9 @@ def render_config(template, values):
         raise HAProxyError(f"{template}: no value for placeholder {err}") from err
 
 
-def config_values(budget, scale, socket_path, ports, slots, servers_enabled=False):
+def config_values(budget, scale, socket_path, ports, slots, servers_enabled=False, ready_path="/ready"):
     """The template's values. Slots start disabled (maintenance) unless servers_enabled
-    (Compose starts every replica at once)."""
+    (Compose starts every replica at once). ready_path: the health check's path."""
     disabled = "" if servers_enabled else " disabled"
     servers = "\n".join(f"  server {s.name} 127.0.0.1:{s.port}{disabled}" for s in slots)
     return {
@@ -62,6 +62,7 @@ def config_values(budget, scale, socket_path, ports, slots, servers_enabled=Fals
         "alb_health_check_interval_ms": timing.ms(budget["alb_health_check_interval_s"]),
         "alb_unhealthy_threshold": budget["alb_unhealthy_threshold"],
         "alb_healthy_threshold": budget["alb_healthy_threshold"],
+        "ready_path": ready_path,
         "live_servers": servers,
         "test_servers": servers,
     }

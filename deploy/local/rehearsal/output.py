@@ -42,6 +42,11 @@ FLAGS = {
     "fault": ("--fault", "FAULT"),
     "canary_percent": ("--canary-percent", "CANARY_PERCENT"),
     "bake_s": ("--bake-s", "BAKE_S"),
+    "image": ("--image", "IMAGE"),
+    "container_port": ("--container-port", "CONTAINER_PORT"),
+    "health_path": ("--health-path", "HEALTH_PATH"),
+    "ready_path": ("--ready-path", "READY_PATH"),
+    "version_path": ("--version-path", "VERSION_PATH"),
 }
 
 

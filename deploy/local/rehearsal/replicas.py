@@ -2,10 +2,14 @@
 stopped on its own. The pod's container is built from the ECS container definition,
 rendered from the template the Terraform uses, by the pipeline's own renderer
 (scripts/render-task-definition.sh): the same image, user, read-only root file system,
-dropped capabilities, environment and stop timeout as on ECS. Host networking, as
-awsvpc gives each task its own address; here each replica gets its own port on
-127.0.0.1 instead."""
+dropped capabilities, port, command, environment and stop timeout as on ECS. Each pod
+has its own network namespace and address, as awsvpc gives each task its own: the
+service listens on its container port there, and the pod publishes that port on the
+replica's slot port on 127.0.0.1, where HAProxy (the ALB) reaches it. So any image
+runs as it would on ECS, whatever port it listens on, and two replicas of it never
+collide."""
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -36,7 +40,8 @@ def podman(*args, check=True, timeout=120):
 
 
 def container_definition(root, image, port, budget, app_env="local", log_level="info"):
-    """Renders the ECS container definition for one local replica."""
+    """Renders the ECS container definition for one local replica: `port` is the
+    container port (the Terraform's container_port)."""
     template = root / "infrastructure/terraform/modules/ecs/templates/container-definitions.json.tftpl"
     known = {
         "app_env": app_env,
@@ -75,9 +80,13 @@ def container_definition(root, image, port, budget, app_env="local", log_level="
     return definitions[0]
 
 
-def pod_spec(stack_name, slot, release, definition, extra_env):
-    """A Kubernetes Pod (JSON is YAML) that runs the container definition as ECS would."""
+def pod_spec(stack_name, slot, host_port, release, definition, extra_env):
+    """A Kubernetes Pod (JSON is YAML) that runs the container definition as ECS would,
+    its container port published on host_port of 127.0.0.1."""
     user, _, group = definition.get("user", "65532:65532").partition(":")
+    mappings = definition.get("portMappings") or []
+    if not mappings or "containerPort" not in mappings[0]:
+        raise ReplicaError("the container definition maps no port (portMappings[0].containerPort)")
     env = [{"name": e["name"], "value": str(e["value"])} for e in definition.get("environment", [])]
     names = {e["name"] for e in env}
     env += [{"name": k, "value": v} for k, v in extra_env.items() if k not in names]
@@ -87,17 +96,21 @@ def pod_spec(stack_name, slot, release, definition, extra_env):
         "kind": "Pod",
         "metadata": {
             "name": pod_name(stack_name, slot),
-            "labels": {f"{LABEL}/name": stack_name, f"{LABEL}/slot": slot, f"{LABEL}/version": release.version,
-                       f"{LABEL}/fault": release.fault},
+            "labels": {f"{LABEL}/name": stack_name, f"{LABEL}/slot": slot,
+                       **{f"{LABEL}/{k}": v for k, v in release.labels().items()}},
         },
         "spec": {
-            "hostNetwork": True,
             "restartPolicy": "Never",
             "terminationGracePeriodSeconds": int(definition.get("stopTimeout", 30)),
             "containers": [{
                 "name": "service",
                 "image": definition["image"],
-                "args": ["serve"],
+                # ECS's entryPoint and command are Kubernetes' command and args; absent,
+                # the image's own ENTRYPOINT and CMD run.
+                **({"command": definition["entryPoint"]} if definition.get("entryPoint") else {}),
+                **({"args": definition["command"]} if definition.get("command") else {}),
+                "ports": [{"containerPort": int(mappings[0]["containerPort"]), "hostPort": int(host_port),
+                           "hostIP": "127.0.0.1", "protocol": "TCP"}],
                 "env": env,
                 "securityContext": {
                     "runAsUser": int(user),
@@ -133,11 +146,11 @@ def pod_name(stack_name, slot):
     return f"{stack_name}-{slot}"
 
 
-def start(state_dir, stack_name, slot, release, definition, extra_env):
+def start(state_dir, stack_name, slot, host_port, release, definition, extra_env):
     """Starts the slot's pod; returns once its container runs (when ECS would count the
     task started: the health-check grace period runs from here). A start that fails
     leaves no pod behind."""
-    spec = pod_spec(stack_name, slot, release, definition, extra_env)
+    spec = pod_spec(stack_name, slot, host_port, release, definition, extra_env)
     name = spec["metadata"]["name"]
     path = Path(state_dir) / "pods" / f"{name}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,7 +173,7 @@ def list_replicas(stack_name):
         if f"{LABEL}/slot" not in labels:
             continue  # the pod's infra container
         slot = labels[f"{LABEL}/slot"]
-        release = Release(labels.get(f"{LABEL}/version", "?"), labels.get(f"{LABEL}/fault", ""))
+        release = Release.from_labels(lambda key, default: labels.get(f"{LABEL}/{key}", default))
         replicas.append(Replica(slot=slot, release=release, pod=pod_name(stack_name, slot), state=c.get("State", "")))
     return sorted(replicas, key=lambda r: int(r.slot.lstrip("s")))
 
@@ -184,18 +197,23 @@ def remove(*reps):
         proc.wait(timeout=120)
 
 
-def info(port, timeout_s=1.0):
-    """GET /info straight from a replica (not through HAProxy)."""
+def info(port, path="/info", timeout_s=1.0):
+    """GET the version path (/info) straight from a replica (not through HAProxy): its
+    JSON object, or None."""
+    if not path:
+        return None
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/info", timeout=timeout_s) as response:
-            return json.loads(response.read())
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout_s) as response:
+            answer = json.loads(response.read())
+            return answer if isinstance(answer, dict) else None
     except (OSError, ValueError):
         return None
 
 
-def ready(port, timeout_s=1.0):
+def ready(port, path="/ready", timeout_s=1.0):
+    """The status the ready path answers straight from a replica, or None."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=timeout_s) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout_s) as response:
             return response.status
     except urllib.error.HTTPError as err:
         return err.code
@@ -217,3 +235,34 @@ def verify(url, release, deadline_s):
     result = podman(*cmd, check=False, timeout=deadline_s + 60)
     lines = (result.stdout.strip() or result.stderr.strip()).splitlines()
     return result.returncode == 0, lines[-1] if lines else f"(no output, exit {result.returncode})"
+
+
+def verify_http(root, url, release, ready_path, deadline_s):
+    """The check of an image without our binary (IMAGE=): scripts/verify-http.sh, curl
+    only, as the deploy scripts run it for such a service. First N consecutive rounds of
+    the health path answering 200 with the expected version at the version path (or,
+    for an image that reports no version, the health path only); then the ready path
+    (HAProxy's, the target group's) N times 200. (passed, what it said)."""
+    script = str(Path(root) / "scripts/verify-http.sh")
+    common = ["--url", url, "--consecutive", "5", "--interval-ms", "200", "--deadline-s", str(deadline_s)]
+    if release.reports_version:
+        first = [script, "verify", *common, "--health-path", release.health_path, "--version-path",
+                 release.version_path, "--expect-version", release.version]
+    else:
+        first = [script, "verify", *common, "--health-path", release.health_path, "--version-path", ""]
+    rounds = [first, [script, "verify", *common, "--health-path", ready_path, "--version-path", ""]]
+    said = []
+    for cmd in rounds:
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=deadline_s + 30,
+                                    env=dict(os.environ))
+        except subprocess.TimeoutExpired:
+            return False, f"{' '.join(cmd[2:])}: no answer within {deadline_s + 30} s"
+        lines = (result.stdout.strip() or result.stderr.strip()).splitlines()
+        said.append(lines[-1] if lines else f"(no output, exit {result.returncode})")
+        if result.returncode != 0:
+            return False, "; ".join(said)
+    if not release.reports_version:
+        said.append(f"the image reports no version (VERSION_PATH empty): {release.version} is its label, not "
+                    "checked")
+    return True, "; ".join(said)

@@ -94,9 +94,10 @@ class Stack:
         return f"http://127.0.0.1:{getattr(self.state.ports, listener)}"
 
     # ---- bring up and down -----------------------------------------------------------
-    def up(self, release, count, scale, port_spec, faults, access_log):
-        """HAProxy and `count` replicas of the release. Either all of it comes up, or
-        what was started is removed again (a failure, Ctrl-C)."""
+    def up(self, release, count, scale, port_spec, faults, access_log, ready_path=images.DEFAULT_READY_PATH):
+        """HAProxy and `count` replicas of the release, HAProxy's health check on
+        ready_path (the target group's). Either all of it comes up, or what was started
+        is removed again (a failure, Ctrl-C)."""
         words = self.out.words
         old = state.load(self.state_file, self.show(self.state_file))
         if old and haproxy.running(old.pid_file):
@@ -107,15 +108,16 @@ class Stack:
         listeners, slot_ports, reservation = ports.plan(port_spec, 2 * count, words)
         with reservation:
             self.runtime.remove(*self.runtime.list_replicas(self.name))
-            self.out.say(timing.describe(budget, scale))
+            self.out.say(timing.describe(budget, scale, ready_path))
             images.ensure(self.root, release, self.dir, self.out, self.runtime.podman)
             self.dir.mkdir(parents=True, exist_ok=True)
             self.state = StackState(
                 name=self.name, replicas=count, time_scale=scale, budget=budget, ports=Ports(**listeners),
                 slots=[Slot(f"s{i + 1}", p) for i, p in enumerate(slot_ports)], faults=sorted(faults),
                 access_log=access_log, socket=socket_path(self.dir), pid_file=str(self.dir / "haproxy.pid"),
-                config=str(self.dir / "haproxy.cfg"), log=str(self.dir / "haproxy.log"))
-            values = haproxy.config_values(budget, scale, self.state.socket, listeners, self.state.slots)
+                config=str(self.dir / "haproxy.cfg"), log=str(self.dir / "haproxy.log"), ready_path=ready_path)
+            values = haproxy.config_values(budget, scale, self.state.socket, listeners, self.state.slots,
+                                           ready_path=ready_path)
             Path(self.state.config).write_text(
                 haproxy.render_config(self.root / "deploy/local/haproxy.cfg.tmpl", values))
             haproxy.check_config(self.state.config)
@@ -163,14 +165,15 @@ class Stack:
 
     def start_replica(self, slot, release):
         port = self.state.slot(slot).port
-        definition = self.runtime.container_definition(self.root, release.image, port, self.budget)
-        extra = {"HOST": "127.0.0.1", "ACCESS_LOG": "on" if self.state.access_log else "off"}
-        replica = self.runtime.start(self.dir, self.name, slot, release, definition, extra)
+        definition = self.runtime.container_definition(self.root, release.image, release.port, self.budget)
+        extra = {"ACCESS_LOG": "on" if self.state.access_log else "off"} if release.ours else {}
+        replica = self.runtime.start(self.dir, self.name, slot, port, release, definition, extra)
         # Counters per slot run on from earlier replicas: status counts from here.
         counters = self.traffic.counters().get(("live", slot))
         self.state.baselines[slot] = Counters(counters.responses, counters.errors_5xx) if counters else Counters()
         self.save()
-        self.out.say(f"started {release} in slot {slot} (127.0.0.1:{port}, pod {replica.pod})")
+        self.out.say(f"started {release} in slot {slot} (127.0.0.1:{port} -> container port {release.port}, "
+                     f"pod {replica.pod})")
         return replica
 
     def enlist(self, reps, backends=("live",)):
@@ -194,8 +197,9 @@ class Stack:
                 guard()
             late = sorted({slot for (_, slot), r in pending.items() if now - r.started > grace})
             if late:
-                detail = ", ".join(f"{s}: /ready answers {self.runtime.ready(self.state.slot(s).port) or 'nothing'}"
-                                   for s in late)
+                path = self.state.ready_path
+                detail = ", ".join(f"{s}: {path} answers "
+                                   f"{self.runtime.ready(self.state.slot(s).port, path) or 'nothing'}" for s in late)
                 raise DeployFailed(f"{', '.join(late)} not healthy in HAProxy within the {grace:g} s grace period "
                                    f"({detail})")
             if not pending:
@@ -218,8 +222,13 @@ class Stack:
                 self.runtime.signal(r, "KILL")
             self._forget(reps)
             return
-        self.out.say(f"stopping {names} ({how}): SIGTERM; /ready turns 503 and the service serves on for its "
-                     f"{budget['drain_delay_s']:g} s drain delay")
+        path = self.state.ready_path
+        if all(r.release.ours for r in reps):
+            self.out.say(f"stopping {names} ({how}): SIGTERM; {path} turns 503 and the service serves on for its "
+                         f"{budget['drain_delay_s']:g} s drain delay")
+        else:
+            self.out.say(f"stopping {names} ({how}): SIGTERM; what the image does then is its own (ours fails "
+                         f"{path} and serves on for the drain delay)")
         for r in reps:
             self.runtime.signal(r, "TERM")
         # HAProxy needs at most interval x unhealthy threshold (+ a check timeout) to see
@@ -234,7 +243,7 @@ class Stack:
                 if not servers[slot].up:
                     not_down.discard(slot)
                     self.out.say(f"HAProxy marked {slot} DOWN {elapsed:.1f} s after SIGTERM (its health check "
-                                 "saw /ready fail): no new requests go there")
+                                 f"saw {path} fail): no new requests go there")
             if not_down and not warned and elapsed > budget["drain_delay_s"]:
                 warned = True
                 self.out.warn(f"HAProxy still counted {', '.join(sorted(not_down))} up when the drain delay ended")
@@ -273,11 +282,17 @@ class Stack:
         self.runtime.remove(*reps)
 
     def verify(self, url, release):
-        """The pipeline's check, run from the image being deployed (so no host build is
-        needed): N consecutive healthy answers with the expected version in /info. Then
-        /info's `fault`, which the pipeline's verifier does not read: every answer must
-        come from the build expected (a fault build reports its fault there)."""
+        """The pipeline's check. For our image, run from the image being deployed (so no
+        host build is needed): N consecutive healthy answers with the expected version in
+        /info. Then /info's `fault`, which the pipeline's verifier does not read: every
+        answer must come from the build expected (a fault build reports its fault there).
+        For another image (IMAGE=), the curl verifier the pipeline runs for such images
+        (scripts/verify-http.sh): its health path, its version, its ready path."""
         deadline = timing.whole_s(self.budget["health_check_grace_period_s"])
+        if not release.ours:
+            ok, line = self.runtime.verify_http(self.root, url, release, self.state.ready_path, deadline)
+            self.out.say(f"verify-http.sh: {line}")
+            return ok
         ok, line = self.runtime.verify(url, release, deadline)
         self.out.say(f"hello-service verify: {line}")
         if not ok:
@@ -309,16 +324,17 @@ class Stack:
             r = reps.get(slot.name)
             if r is None and live[slot.name].maint and test[slot.name].maint:
                 continue
-            info = self.runtime.info(slot.port) if r else None
+            info = self.runtime.info(slot.port, r.release.version_path) if r else None
             count = counters.get(("live", slot.name))
             base = self.state.baseline(slot.name) if r else Counters()
             rows.append({
                 "slot": slot.name, "port": slot.port,
                 "pod": r.pod if r else "-", "container": r.state if r else "-",
-                "version": (info or {}).get("version", "-") if r else "-",
+                "version": str((info or {}).get("version", "-")) if r and r.release.reports_version
+                else (f"{r.version} (label)" if r else "-"),
                 "fault": (info or {}).get("fault", "") if r else "",
                 "image_version": r.version if r else "-",
-                "ready": self.runtime.ready(slot.port) if r else None,
+                "ready": self.runtime.ready(slot.port, self.state.ready_path) if r else None,
                 "haproxy": "UP" if live[slot.name].up else "DOWN",
                 "admin": live[slot.name].admin, "weight": live[slot.name].weight,
                 "test_listener": "-" if test[slot.name].maint else ("UP" if test[slot.name].up else "DOWN"),

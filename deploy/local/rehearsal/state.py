@@ -50,6 +50,8 @@ class StackState:
     # HAProxy's counters per slot run on across replicas: status counts from the values
     # they had when the slot's current replica started.
     baselines: dict = field(default_factory=dict)
+    # HAProxy's health check path (the target group's; READY_PATH at stack up).
+    ready_path: str = "/ready"
 
     def slot(self, name):
         for s in self.slots:
@@ -70,7 +72,7 @@ class StackState:
     def from_json(cls, text):
         raw = json.loads(text)
         names = {f.name for f in fields(cls)}
-        missing = names - set(raw) - {"baselines"}
+        missing = names - set(raw) - {"baselines", "ready_path"}
         if missing:
             raise ValueError(f"missing {', '.join(sorted(missing))}")
         raw = {k: v for k, v in raw.items() if k in names}

@@ -73,12 +73,12 @@ def whole_s(seconds):
     return max(1, math.ceil(seconds))
 
 
-def describe(budget, scale):
+def describe(budget, scale, ready_path="/ready"):
     b = budget
     return (
         f"timing from infrastructure/terraform/timing.json"
         f"{'' if scale == 1 else f', every duration x {scale} (TIME_SCALE)'}:\n"
-        f"    health check GET /ready every {b['alb_health_check_interval_s']:g} s, timeout "
+        f"    health check GET {ready_path} every {b['alb_health_check_interval_s']:g} s, timeout "
         f"{b['alb_health_check_timeout_s']:g} s, in after {b['alb_healthy_threshold']} passes, out after "
         f"{b['alb_unhealthy_threshold']} failures; new replica must pass within "
         f"{b['health_check_grace_period_s']:g} s\n"

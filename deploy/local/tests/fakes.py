@@ -38,7 +38,7 @@ class FakeWorld:
         self.calls.append(("container_definition", image))
         return {"image": image}
 
-    def start(self, state_dir, stack_name, slot, release, definition, extra_env):
+    def start(self, state_dir, stack_name, slot, host_port, release, definition, extra_env):
         self.calls.append(("start", slot, str(release)))
         if slot in self.fail_start or release in self.fail_start:
             raise ReplicaError(f"podman play kube failed for {slot} (a test's fault)")
@@ -65,10 +65,10 @@ class FakeWorld:
     def exit_code(self, rep):
         return 0 if self.pods.get(rep.slot) is None or self.pods[rep.slot].state == "exited" else None
 
-    def ready(self, port, timeout_s=1.0):
+    def ready(self, port, path="/ready", timeout_s=1.0):
         return 200
 
-    def info(self, port, timeout_s=1.0):
+    def info(self, port, path="/info", timeout_s=1.0):
         return None
 
     @staticmethod
@@ -81,6 +81,11 @@ class FakeWorld:
             raise KeyboardInterrupt("Ctrl-C (a test's)")
         ok = release not in self.fail_verify
         return ok, "verify: PASS" if ok else "verify: FAIL (a test's fault)"
+
+    def verify_http(self, root, url, release, ready_path, deadline_s):
+        self.calls.append(("verify_http", str(release), ready_path))
+        ok = release not in self.fail_verify
+        return ok, "verify-http: PASS" if ok else "verify-http: FAIL (a test's fault)"
 
     @staticmethod
     def podman(*args, check=True, timeout=120):
@@ -155,7 +160,7 @@ def fake_stack(state_dir, count=2, quiet=True):
         ports=Ports(1, 2, 3), slots=[Slot(s, 20000 + i) for i, s in enumerate(slots)], faults=[],
         access_log=False, socket=str(Path(state_dir) / "none.sock"), pid_file="", config="", log="")
     for s in slots[:count]:
-        world.start(state_dir, "fake", s, Release("1.0.0"), {}, {})
+        world.start(state_dir, "fake", s, 0, Release("1.0.0"), {}, {})
         world.enlist([s], "live")
         world.shift({s: FULL_WEIGHT})
     world.calls.clear()

@@ -11,7 +11,7 @@ started=$(date +%s)
 
 "$root/tools/ensure-packages" shellcheck python3 python3-pyflakes haproxy podman runc catatonit jq docker-compose git
 echo "==> lint: shellcheck, pyflakes, the Compose file (docker-compose config)"
-shellcheck -x -P SCRIPTDIR deploy/local/stack deploy/local/tests/run.sh
+shellcheck -x -P SCRIPTDIR deploy/local/stack deploy/local/tests/run.sh deploy/local/seed/build.sh
 /usr/bin/python3 -m pyflakes deploy/local
 STACK_COMPOSE_DIR="$root/build/stack-test-compose" deploy/local/stack compose render 0.0.0-compose-check >/dev/null
 docker-compose --env-file "$root/build/stack-test-compose/compose.env" -f deploy/local/compose.yaml config -q
@@ -27,7 +27,10 @@ tail -n 3 "$root/build/stack-test-units.log"
 # Rebuilt on every run (the layer cache makes each a few seconds), so that the images
 # are this tree's and not a tag left from an older one. The bad build (FAULT=root-500)
 # is the deploy command's own business: test_stack.py asks for it.
-a=1.0.0-rehearsal-a b=1.0.0-rehearsal-b
+# Versions of this checkout's own: the tags are shared by every checkout on the machine,
+# and another's test run must not rebuild them under this one.
+checkout=$(printf '%s' "$root" | sha256sum | cut -c1-8)
+a=1.0.0-rehearsal-a.$checkout b=1.0.0-rehearsal-b.$checkout
 for version in "$a" "$b"; do
   echo "==> building localhost/hello-service:$version"
   CONTAINER_ENGINE=podman VERSION=$version TAG=localhost/hello-service:$version FAULT='' PLATFORM='' \
@@ -35,7 +38,9 @@ for version in "$a" "$b"; do
     || { cat "$root/build/stack-test-build.log" >&2; exit 1; }
   tail -n 1 "$root/build/stack-test-build.log"
 done
+# The seed's stack (bench/seed) as another image, in two versions.
+"$root/deploy/local/seed/build.sh" "$a" "$b"
 echo "==> images built in $(($(date +%s) - started)) s"
 
-/usr/bin/python3 -B "$here/test_stack.py" "$a" "$b"
+/usr/bin/python3 -B "$here/test_stack.py" "$a" "$b" "localhost/hello-seed:$a" "localhost/hello-seed:$b"
 echo "==> test-stack took $(($(date +%s) - started)) s in all"

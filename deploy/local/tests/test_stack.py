@@ -3,7 +3,8 @@
 canary, a replica that crashes, the front door's promises, and a control run that must
 lose requests.
 
-A stack of its own (STACK_NAME hello-stack-test, free ports, state in
+A stack of its own (STACK_NAME hello-stack-test-<checkout>, so that test runs from two
+checkouts on one machine never touch each other's pods; free ports; state in
 build/stack-test) with the timing budget scaled by TIME_SCALE (default 0.2). For each
 strategy, 64 keep-alive connections send GET / through HAProxy for the whole deploy:
   * zero non-2xx responses and zero connection errors, load in every second;
@@ -23,10 +24,23 @@ The front door: `stack up` checks its ports before it builds anything, and a Ctr
 during `stack up` leaves no replica and no HAProxy behind.
 A control run with the replicas' drain switched off must lose requests: proof that the
 load generator sees what it should.
+Any image, side by side (part `seed`): ours and the seed's stack (Flask under gunicorn,
+deploy/local/seed/build.sh, by IMAGE= and READY_PATH=/health) each on a fresh stack,
+through the same rolling deploy under the same load with the budget scaled the same
+way, SEED_TIME_SCALE (default 0.5: at 0.2 the grace period is 6 s, shorter than the
+seed's start on a machine its old replicas keep busy; our start takes milliseconds).
+Ours must lose nothing, as above. The seed is verified without our binary
+(scripts/verify-http.sh: health, version, ready path); its requests and errors are
+reported beside ours, not required to be zero (the seed has no drain: what it loses is
+the measured case for ours). Then a bad deploy of the seed (the new image with a
+CONTAINER_PORT it does not listen on): never healthy, rolled back, and no request lost,
+since it never took traffic.
 
-Usage: test_stack.py VERSION_A VERSION_B (images built beforehand). TEST_STACK_PARTS
-(comma separated, default all of them) runs only some parts, in this order:
-front-door, strategies, refuse, bad-canary, crash, control."""
+Usage: test_stack.py VERSION_A VERSION_B [SEED_A SEED_B] (images built beforehand;
+SEED_A/B: the seed's image references, for the part `seed`). TEST_STACK_PARTS (comma
+separated, default all of them) runs only some parts, in this order: front-door,
+strategies, refuse, bad-canary, crash, control, seed."""
+import hashlib
 import json
 import os
 import re
@@ -48,6 +62,7 @@ STACK = [str(ROOT / "deploy/local/stack")]
 STATE_DIR = ROOT / "build/stack-test"
 RATE = float(os.environ.get("LOAD_RATE", "2000"))
 SCALE = os.environ.get("TIME_SCALE", "0.2")
+SEED_SCALE = os.environ.get("SEED_TIME_SCALE", "0.5")
 REPLICAS = 2
 CANARY_PERCENT = 10
 # A canary's share is exact with HAProxy's weighted round robin; what the counters can
@@ -55,7 +70,9 @@ CANARY_PERCENT = 10
 SHARE_SLACK_REQUESTS = CONNECTIONS
 GOOD_CANARY_TOLERANCE_POINTS = 1.0
 
-ENV = dict(os.environ, STACK_NAME="hello-stack-test", STACK_DIR=str(STATE_DIR), STACK_ACCESS_LOG="off")
+# One name per checkout: `stack down` removes every pod of its name.
+STACK_NAME = "hello-stack-test-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
+ENV = dict(os.environ, STACK_NAME=STACK_NAME, STACK_DIR=str(STATE_DIR), STACK_ACCESS_LOG="off")
 ENV.pop("STACK_VIA_MAKE", None)
 # Only to watch this test fail: STACK_TEST_FAULT=no-drain runs the main stack with that
 # unsafe setting (see deploy/local/README.md).
@@ -109,13 +126,15 @@ def traffic():
     return haproxy.Traffic(state.load(STATE_DIR / "stack.json", "stack.json").socket)
 
 
-def run_deploy(strategy, version, env=ENV, fault=None):
-    """A deploy under load: returns (rc, output, load summary, seconds)."""
+def run_deploy(strategy, version, env=ENV, fault=None, extra=()):
+    """A deploy under load: returns (rc, output, load summary, seconds). extra: more
+    options (another image's)."""
     live = status(env)["ports"]["live"]
+    version_args = ["--version", version] if version else []
     (rc, out), load, seconds = harness.under_load(
         live, STATE_DIR / "load.ready", RATE,
-        lambda: stack("deploy", "--strategy", strategy, "--version", version, *(["--fault", fault] if fault else []),
-                      env=env, check_rc=False))
+        lambda: stack("deploy", "--strategy", strategy, *version_args, *(["--fault", fault] if fault else []),
+                      *extra, env=env, check_rc=False))
     return rc, out, load, seconds
 
 
@@ -170,7 +189,7 @@ def front_door(version_a):
     rc = proc.wait()
     out = "".join(lines)
     check(f"Ctrl-C: stack up exited 130 (got {rc}) and said it was interrupted", rc == 130 and "interrupted" in out)
-    pods = podman("ps", "-a", "--filter", "label=hello-stack/name=hello-stack-test", "--format", "{{.Names}}")
+    pods = podman("ps", "-a", "--filter", f"label=hello-stack/name={STACK_NAME}", "--format", "{{.Names}}")
     check(f"Ctrl-C: no replica left ({pods.stdout.split() or 'none'})", pods.returncode == 0 and not pods.stdout.strip())
     _, status_out = stack("status", check_rc=False, echo=False)
     check("Ctrl-C: no stack left (status says no stack is up)", "no stack is up" in status_out)
@@ -199,7 +218,7 @@ def crash(running_version):
     time.sleep(2)
     api = traffic()
     killed_at = time.monotonic()
-    kill = podman("kill", "--signal", "KILL", f"hello-stack-test-{victim['slot']}-service")
+    kill = podman("kill", "--signal", "KILL", f"{STACK_NAME}-{victim['slot']}-service")
     down_at = None
     while time.monotonic() - killed_at < 30:
         if not api.servers("live")[victim["slot"]].up:
@@ -305,13 +324,75 @@ def control(version_a, version_b):
     summary.append(("control (no drain)", seconds, load))
 
 
-PARTS = ("front-door", "strategies", "refuse", "bad-canary", "crash", "control")
+def seed(ours_a, ours_b, seed_a, seed_b):
+    """Ours, then the seed's stack, through the same rolling deploy at SEED_TIME_SCALE.
+    The seed's version is its image's tag; the rehearsal verifies it with curl
+    (scripts/verify-http.sh)."""
+    print(f"==> side by side at TIME_SCALE={SEED_SCALE}: ours, rolling {ours_a} -> {ours_b} under load")
+    stack("down", echo=False)
+    stack("up", "--version", ours_a, "--replicas", str(REPLICAS), "--time-scale", SEED_SCALE, "--port", "auto",
+          echo=False)
+    steady(ours_a, f"ours at {SEED_SCALE}: after stack up")
+    rc, out, load, seconds = run_deploy("rolling", ours_b)
+    zero_loss(results, f"rolling (ours, x{SEED_SCALE})", load, rc, seconds, ours_b, ours_a, RATE)
+    steady(ours_b, f"ours at {SEED_SCALE}: after rolling")
+
+    version_a, version_b = (ref.rsplit(":", 1)[1] for ref in (seed_a, seed_b))
+    print(f"==> seed: stack up with IMAGE={seed_a} READY_PATH=/health (Flask under gunicorn, port 5000), "
+          f"TIME_SCALE={SEED_SCALE}")
+    stack("down", echo=False)
+    stack("up", "--image", seed_a, "--ready-path", "/health", "--replicas", str(REPLICAS), "--time-scale", SEED_SCALE,
+          "--port", "auto")
+    st = steady(version_a, "seed: after stack up")
+    check("seed: HAProxy checks /health, the READY_PATH given",
+          "uri /health " in Path(state.load(STATE_DIR / "stack.json", "stack.json").config).read_text())
+    print(f"==> seed: rolling {seed_a} -> {seed_b} under load")
+    rc, out, load, seconds = run_deploy("rolling", None, extra=("--image", seed_b))
+    print(f"==> seed rolling: deploy {seconds:.1f} s; {describe_load(load)}")
+    check(f"seed rolling: the deploy command succeeded (exit {rc})", rc == 0)
+    check("seed rolling: verified with curl (verify-http.sh: health, version, ready path), not our binary",
+          f"version {version_b}" in out and "verify-http.sh: verify: PASS" in out and "hello-service verify" not in out)
+    check(f"seed rolling: the load was real: {load['responses']} responses during a {seconds:.1f} s deploy",
+          load["responses"] >= 0.1 * RATE * seconds)
+    check(f"seed rolling: clients saw the old version, then the new ({', '.join(load['versions'])})",
+          load["versions"].get(version_a, 0) > 0 and load["versions"].get(version_b, 0) > 0)
+    last = load["timeline"][-2]["versions"] if len(load["timeline"]) >= 2 else {}
+    check(f"seed rolling: in the last full second every response came from {version_b} ({last})",
+          set(last) == {version_b})
+    # Reported, not required to be zero: gunicorn closes its socket on SIGTERM and HAProxy
+    # retries nothing, as an ALB would not. What the seed loses, ours does not.
+    check(f"seed rolling: any failure is HAProxy's 502/503 or a connection error, never the app's "
+          f"(status {load['status']})", set(load["status"]) <= {"200", "502", "503"})
+    for sample in load["samples"][:5]:
+        print(f"    sample failure: {sample}")
+    summary.append((f"rolling (seed, x{SEED_SCALE})", seconds, load))
+    steady(version_b, "seed: after rolling")
+
+    print(f"==> seed: a bad deploy: {seed_a} with CONTAINER_PORT=5001 (the image listens on 5000) under load")
+    rc, out, load, seconds = run_deploy("rolling", None, extra=("--image", seed_a, "--container-port", "5001"))
+    print(f"==> seed bad deploy: {seconds:.1f} s; {describe_load(load)}")
+    check(f"seed bad deploy: the command failed (exit {rc}), never healthy, and rolled back",
+          rc == 1 and "not healthy in HAProxy within" in out and "rolled back" in out)
+    record = json.loads((STATE_DIR / "last-deploy.json").read_text())
+    check(f"seed bad deploy: last-deploy.json says rolled back ({record.get('result')})",
+          record.get("result") == "rolled back")
+    check(f"seed bad deploy: no request lost, the bad replica never took traffic ({load['non2xx']} non-2xx, "
+          f"{load['errors']} connection errors)", load["non2xx"] == 0 and load["errors"] == 0)
+    check(f"seed bad deploy: clients saw only {version_b} ({dict(load['versions'])})",
+          set(load["versions"]) == {version_b})
+    summary.append((f"bad deploy (seed, x{SEED_SCALE})", seconds, load))
+    steady(version_b, "seed: after the bad deploy")
+    return st
+
+
+PARTS = ("front-door", "strategies", "refuse", "bad-canary", "crash", "control", "seed")
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 5):
         raise SystemExit(__doc__)
-    version_a, version_b = sys.argv[1:]
+    version_a, version_b = sys.argv[1:3]
+    seeds = sys.argv[3:5]
     parts = os.environ.get("TEST_STACK_PARTS", ",".join(PARTS)).split(",")
     if set(parts) - set(PARTS):
         raise SystemExit(f"TEST_STACK_PARTS: unknown {', '.join(sorted(set(parts) - set(PARTS)))}; "
@@ -342,6 +423,10 @@ def main():
         crash(running)
     if "control" in parts:
         control(version_a, version_b)
+    if "seed" in parts:
+        if not seeds:
+            raise SystemExit("error: the part seed needs SEED_A and SEED_B (the seed's image references)")
+        seed(version_a, version_b, *seeds)
     stack("down", echo=False)
 
     return results.print_summary("test-stack", started)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from fakes import ROOT, fake_stack  # noqa: E402
-from rehearsal import checks, cli, haproxy, images, ports, state  # noqa: E402
+from rehearsal import checks, cli, haproxy, images, ports, replicas, state  # noqa: E402
 from rehearsal.deploy import Deployment  # noqa: E402
 from rehearsal.images import Release  # noqa: E402
 from rehearsal.output import RollbackFailed, UsageError, Words  # noqa: E402
@@ -114,6 +114,133 @@ class Images(unittest.TestCase):
             dirty = images.default_version(tmp)
             self.assertEqual(dirty, "1.0.0-dirty")
             self.assertTrue(images.mutable(dirty))
+
+
+class AnyImage(unittest.TestCase):
+    """IMAGE=, CONTAINER_PORT=, HEALTH_PATH=, READY_PATH=, VERSION_PATH=: another image
+    runs from the same rendered container definition and is verified without our binary."""
+
+    def definition(self, port):
+        budget = __import__("rehearsal.timing", fromlist=["load"]).load(
+            ROOT / "infrastructure/terraform/timing.json", 0.2)
+        return replicas.container_definition(ROOT, "localhost/other:2.0", port, budget)
+
+    def test_the_pod_runs_the_rendered_definition_on_its_container_port(self):
+        release = Release("2.0", ref="localhost/other:2.0", port=8000, health_path="/healthz", version_path="")
+        definition = self.definition(release.port)
+        spec = replicas.pod_spec("st", "s3", 21003, release, definition, {})
+        container = spec["spec"]["containers"][0]
+        self.assertNotIn("hostNetwork", spec["spec"])
+        self.assertEqual(container["image"], "localhost/other:2.0")
+        self.assertEqual(container["ports"], [{"containerPort": 8000, "hostPort": 21003, "hostIP": "127.0.0.1",
+                                               "protocol": "TCP"}])
+        self.assertIn({"name": "PORT", "value": "8000"}, container["env"])
+        # No command in the definition: the image's own ENTRYPOINT and CMD run.
+        self.assertNotIn("args", container)
+        self.assertNotIn("command", container)
+        self.assertEqual(container["securityContext"]["runAsUser"], 65532)
+        self.assertTrue(container["securityContext"]["readOnlyRootFilesystem"])
+        labels = spec["metadata"]["labels"]
+        back = Release.from_labels(lambda key, default: labels.get(f"hello-stack/{key}", default))
+        self.assertEqual(back, release)
+        with_command = dict(definition, command=["serve", "--fast"], entryPoint=["/app"])
+        container = replicas.pod_spec("st", "s3", 21003, release, with_command, {})["spec"]["containers"][0]
+        self.assertEqual((container["command"], container["args"]), (["/app"], ["serve", "--fast"]))
+
+    def test_front_door_reads_the_service(self):
+        words = Words(False)
+        up = cli.Up(cli.parser().parse_args(["up", "--image", "localhost/hello-seed:1.1.0", "--container-port",
+                                             "5000", "--ready-path", "/health"]), words)
+        self.assertEqual((up.version, up.service["ref"], up.service["port"], up.ready_path),
+                         ("1.1.0", "localhost/hello-seed:1.1.0", 5000, "/health"))
+        ours = cli.Up(cli.parser().parse_args(["up"]), words)
+        self.assertEqual((ours.version, ours.service["ref"], ours.service["port"], ours.ready_path),
+                         (None, "", images.DEFAULT_PORT, images.DEFAULT_READY_PATH))
+        no_version = cli.Up(cli.parser().parse_args(["up", "--image", "localhost/x:3", "--version-path", ""]), words)
+        self.assertEqual(no_version.service["version_path"], "")
+        bad = [
+            (["up", "--image", "Local Host/x"], "--image 'Local Host/x' is not an image reference"),
+            (["up", "--image", "localhost/x:1", "--container-port", "80"], "--container-port '80'"),
+            (["up", "--ready-path", "health"], "--ready-path 'health'"),
+            (["deploy", "--strategy", "rolling", "--image", "localhost/x:1", "--fault", "root-500"],
+             "fault builds are of this tree's own image"),
+            (["deploy", "--strategy", "rolling", "--image", "localhost/x"], None),
+        ]
+        for args, said in bad:
+            command = cli.Up if args[0] == "up" else cli.Deploy
+            if said is None:  # an image without a tag is 'latest', a valid version
+                self.assertEqual(command(cli.parser().parse_args(args), words).version, "latest")
+                continue
+            with self.assertRaises(UsageError) as caught:
+                command(cli.parser().parse_args(args), words)
+            self.assertIn(said, str(caught.exception), args)
+
+    def test_a_deploy_cannot_move_the_health_check(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            stack, world = fake_stack(tmp)
+            stack.lock = stack.load = lambda: stack
+            command = cli.Deploy(cli.parser().parse_args(["deploy", "--strategy", "rolling", "--image",
+                                                          "localhost/x:2", "--ready-path", "/healthz"]), Words(True))
+            with mock.patch.object(images, "ensure", return_value=False), self.assertRaises(UsageError) as caught:
+                command.run(stack, ROOT, stack.out)
+            self.assertIn("--ready-path /healthz", str(caught.exception))
+            self.assertEqual(world.started, [], "nothing may start")
+
+    def test_another_image_is_never_built_and_must_be_present(self):
+        missing = mock.Mock(return_value=mock.Mock(returncode=1))
+        release = Release("2.0", ref="localhost/other:2.0")
+        self.assertFalse(images.needs_build(release, missing))
+        with mock.patch.object(images, "build") as build:
+            with self.assertRaises(Exception) as caught:
+                images.ensure(ROOT, release, "/tmp", None, missing)
+            self.assertIn("localhost/other:2.0 is not in Podman's store", str(caught.exception))
+            self.assertFalse(build.called)
+
+    def test_another_image_is_verified_with_curl_not_our_binary(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            stack, world = fake_stack(tmp)
+            release = Release("2.0", ref="localhost/other:2.0", health_path="/healthz")
+            stack.state.ready_path = "/up"
+            self.assertTrue(stack.verify("http://127.0.0.1:1", release))
+            self.assertIn(("verify_http", str(release), "/up"), world.calls)
+            self.assertNotIn(("verify", str(release)), world.calls)
+
+    def test_verify_http_checks_health_version_and_ready_path(self):
+        ok = mock.Mock(return_value=mock.Mock(returncode=0, stdout="verify: PASS x\n", stderr=""))
+        release = Release("2.0", ref="localhost/other:2.0", health_path="/healthz", version_path="/about")
+        with mock.patch.object(replicas.subprocess, "run", ok):
+            passed, said = replicas.verify_http(ROOT, "http://127.0.0.1:9", release, "/up", 7)
+        self.assertTrue(passed)
+        first, second = (c.args[0] for c in ok.call_args_list)
+        self.assertEqual(first[0], str(ROOT / "scripts/verify-http.sh"))
+        for flag, value in (("--health-path", "/healthz"), ("--version-path", "/about"),
+                            ("--expect-version", "2.0"), ("--deadline-s", "7")):
+            self.assertEqual(first[first.index(flag) + 1], value, flag)
+        self.assertEqual(second[second.index("--health-path") + 1], "/up")
+        self.assertEqual(second[second.index("--version-path") + 1], "")
+        # An image that reports no version: health and ready only, and it says so.
+        quiet = Release("2.0", ref="localhost/other:2.0", version_path="")
+        ok.reset_mock()
+        with mock.patch.object(replicas.subprocess, "run", ok):
+            passed, said = replicas.verify_http(ROOT, "http://127.0.0.1:9", quiet, "/up", 7)
+        self.assertTrue(passed)
+        self.assertNotIn("--expect-version", ok.call_args_list[0].args[0])
+        self.assertIn("reports no version", said)
+        failing = mock.Mock(return_value=mock.Mock(returncode=1, stdout="verify: FAIL nope\n", stderr=""))
+        with mock.patch.object(replicas.subprocess, "run", failing):
+            passed, said = replicas.verify_http(ROOT, "http://127.0.0.1:9", release, "/up", 7)
+        self.assertFalse(passed)
+        self.assertEqual(failing.call_count, 1)
+        self.assertIn("FAIL nope", said)
+
+    def test_haproxy_checks_the_ready_path(self):
+        budget = __import__("rehearsal.timing", fromlist=["load"]).load(
+            ROOT / "infrastructure/terraform/timing.json", 1)
+        text = haproxy.render_config(ROOT / "deploy/local/haproxy.cfg.tmpl", haproxy.config_values(
+            budget, 1, "/tmp/x.sock", {"live": 1, "test": 2, "stats": 3}, [state.Slot("s1", 20001)],
+            ready_path="/health"))
+        self.assertEqual(text.count("http-check send meth GET uri /health ver HTTP/1.1"), 2)
+        self.assertNotIn("/ready", text)
 
 
 class State(unittest.TestCase):
@@ -329,6 +456,12 @@ class FrontDoor(unittest.TestCase):
             (["stack-deploy", "STRATEGY=canary", "VERSION=1.0.0", "FAULT=slow"], "fragment", "FAULT='slow'"),
             (["stack-deploy", "STRATEGY=canary", "VERSION=1.0.0", "CANARY_PERCENT=90"], "fragment",
              "CANARY_PERCENT='90'"),
+            (["stack-up", "IMAGE=Bad Image"], "fragment", "IMAGE='Bad Image' is not an image reference"),
+            (["stack-deploy", "STRATEGY=rolling", "IMAGE=localhost/x:1", "CONTAINER_PORT=99"], "fragment",
+             "CONTAINER_PORT='99'"),
+            (["stack-up", "IMAGE=localhost/x:1", "VERSION_PATH=info"], "fragment", "VERSION_PATH='info'"),
+            (["stack-up", "READY_PATH=ready"], "fragment", "READY_PATH='ready'"),
+            (["up", "--image", "localhost/x:1", "--health-path", "/a b"], None, "--health-path '/a b'"),
         ]
         for args, make, words in cases:
             result = self.run_front(*args, make=make)
