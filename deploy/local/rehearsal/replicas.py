@@ -237,13 +237,13 @@ def verify(url, release, deadline_s):
     return result.returncode == 0, lines[-1] if lines else f"(no output, exit {result.returncode})"
 
 
-def verify_http(root, url, release, ready_path, deadline_s):
-    """The check of an image without our binary (IMAGE=): scripts/verify-http.sh, curl
+def verify_curl(root, url, release, ready_path, deadline_s):
+    """The check of an image without our binary (IMAGE=): scripts/verify-service.sh, curl
     only, as the deploy scripts run it for such a service. First N consecutive rounds of
     the health path answering 200 with the expected version at the version path (or,
     for an image that reports no version, the health path only); then the ready path
     (HAProxy's, the target group's) N times 200. (passed, what it said)."""
-    script = str(Path(root) / "scripts/verify-http.sh")
+    script = str(Path(root) / "scripts/verify-service.sh")
     common = ["--url", url, "--consecutive", "5", "--interval-ms", "200", "--deadline-s", str(deadline_s)]
     if release.reports_version:
         first = [script, "verify", *common, "--health-path", release.health_path, "--version-path",

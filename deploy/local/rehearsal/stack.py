@@ -287,11 +287,11 @@ class Stack:
         /info. Then /info's `fault`, which the pipeline's verifier does not read: every
         answer must come from the build expected (a fault build reports its fault there).
         For another image (IMAGE=), the curl verifier the pipeline runs for such images
-        (scripts/verify-http.sh): its health path, its version, its ready path."""
+        (scripts/verify-service.sh): its health path, its version, its ready path."""
         deadline = timing.whole_s(self.budget["health_check_grace_period_s"])
         if not release.ours:
-            ok, line = self.runtime.verify_http(self.root, url, release, self.state.ready_path, deadline)
-            self.out.say(f"verify-http.sh: {line}")
+            ok, line = self.runtime.verify_curl(self.root, url, release, self.state.ready_path, deadline)
+            self.out.say(f"verify-service.sh: {line}")
             return ok
         ok, line = self.runtime.verify(url, release, deadline)
         self.out.say(f"hello-service verify: {line}")

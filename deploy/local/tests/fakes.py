@@ -82,10 +82,10 @@ class FakeWorld:
         ok = release not in self.fail_verify
         return ok, "verify: PASS" if ok else "verify: FAIL (a test's fault)"
 
-    def verify_http(self, root, url, release, ready_path, deadline_s):
-        self.calls.append(("verify_http", str(release), ready_path))
+    def verify_curl(self, root, url, release, ready_path, deadline_s):
+        self.calls.append(("verify_curl", str(release), ready_path))
         ok = release not in self.fail_verify
-        return ok, "verify-http: PASS" if ok else "verify-http: FAIL (a test's fault)"
+        return ok, "verify-service: PASS" if ok else "verify-service: FAIL (a test's fault)"
 
     @staticmethod
     def podman(*args, check=True, timeout=120):

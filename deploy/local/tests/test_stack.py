@@ -30,7 +30,7 @@ through the same rolling deploy under the same load with the budget scaled the s
 way, SEED_TIME_SCALE (default 0.5: at 0.2 the grace period is 6 s, shorter than the
 seed's start on a machine its old replicas keep busy; our start takes milliseconds).
 Ours must lose nothing, as above. The seed is verified without our binary
-(scripts/verify-http.sh: health, version, ready path); its requests and errors are
+(scripts/verify-service.sh: health, version, ready path); its requests and errors are
 reported beside ours, not required to be zero (the seed has no drain: what it loses is
 the measured case for ours). Then a bad deploy of the seed (the new image with a
 CONTAINER_PORT it does not listen on): never healthy, rolled back, and no request lost,
@@ -327,7 +327,7 @@ def control(version_a, version_b):
 def seed(ours_a, ours_b, seed_a, seed_b):
     """Ours, then the seed's stack, through the same rolling deploy at SEED_TIME_SCALE.
     The seed's version is its image's tag; the rehearsal verifies it with curl
-    (scripts/verify-http.sh)."""
+    (scripts/verify-service.sh)."""
     print(f"==> side by side at TIME_SCALE={SEED_SCALE}: ours, rolling {ours_a} -> {ours_b} under load")
     stack("down", echo=False)
     stack("up", "--version", ours_a, "--replicas", str(REPLICAS), "--time-scale", SEED_SCALE, "--port", "auto",
@@ -350,8 +350,8 @@ def seed(ours_a, ours_b, seed_a, seed_b):
     rc, out, load, seconds = run_deploy("rolling", None, extra=("--image", seed_b))
     print(f"==> seed rolling: deploy {seconds:.1f} s; {describe_load(load)}")
     check(f"seed rolling: the deploy command succeeded (exit {rc})", rc == 0)
-    check("seed rolling: verified with curl (verify-http.sh: health, version, ready path), not our binary",
-          f"version {version_b}" in out and "verify-http.sh: verify: PASS" in out and "hello-service verify" not in out)
+    check("seed rolling: verified with curl (verify-service.sh: health, version, ready path), not our binary",
+          f"version {version_b}" in out and "verify-service.sh: verify: PASS" in out and "hello-service verify" not in out)
     check(f"seed rolling: the load was real: {load['responses']} responses during a {seconds:.1f} s deploy",
           load["responses"] >= 0.1 * RATE * seconds)
     check(f"seed rolling: clients saw the old version, then the new ({', '.join(load['versions'])})",

@@ -202,17 +202,17 @@ class AnyImage(unittest.TestCase):
             release = Release("2.0", ref="localhost/other:2.0", health_path="/healthz")
             stack.state.ready_path = "/up"
             self.assertTrue(stack.verify("http://127.0.0.1:1", release))
-            self.assertIn(("verify_http", str(release), "/up"), world.calls)
+            self.assertIn(("verify_curl", str(release), "/up"), world.calls)
             self.assertNotIn(("verify", str(release)), world.calls)
 
-    def test_verify_http_checks_health_version_and_ready_path(self):
+    def test_verify_curl_checks_health_version_and_ready_path(self):
         ok = mock.Mock(return_value=mock.Mock(returncode=0, stdout="verify: PASS x\n", stderr=""))
         release = Release("2.0", ref="localhost/other:2.0", health_path="/healthz", version_path="/about")
         with mock.patch.object(replicas.subprocess, "run", ok):
-            passed, said = replicas.verify_http(ROOT, "http://127.0.0.1:9", release, "/up", 7)
+            passed, said = replicas.verify_curl(ROOT, "http://127.0.0.1:9", release, "/up", 7)
         self.assertTrue(passed)
         first, second = (c.args[0] for c in ok.call_args_list)
-        self.assertEqual(first[0], str(ROOT / "scripts/verify-http.sh"))
+        self.assertEqual(first[0], str(ROOT / "scripts/verify-service.sh"))
         for flag, value in (("--health-path", "/healthz"), ("--version-path", "/about"),
                             ("--expect-version", "2.0"), ("--deadline-s", "7")):
             self.assertEqual(first[first.index(flag) + 1], value, flag)
@@ -222,13 +222,13 @@ class AnyImage(unittest.TestCase):
         quiet = Release("2.0", ref="localhost/other:2.0", version_path="")
         ok.reset_mock()
         with mock.patch.object(replicas.subprocess, "run", ok):
-            passed, said = replicas.verify_http(ROOT, "http://127.0.0.1:9", quiet, "/up", 7)
+            passed, said = replicas.verify_curl(ROOT, "http://127.0.0.1:9", quiet, "/up", 7)
         self.assertTrue(passed)
         self.assertNotIn("--expect-version", ok.call_args_list[0].args[0])
         self.assertIn("reports no version", said)
         failing = mock.Mock(return_value=mock.Mock(returncode=1, stdout="verify: FAIL nope\n", stderr=""))
         with mock.patch.object(replicas.subprocess, "run", failing):
-            passed, said = replicas.verify_http(ROOT, "http://127.0.0.1:9", release, "/up", 7)
+            passed, said = replicas.verify_curl(ROOT, "http://127.0.0.1:9", release, "/up", 7)
         self.assertFalse(passed)
         self.assertEqual(failing.call_count, 1)
         self.assertIn("FAIL nope", said)
