@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include "app/routes.hpp"
 #include "observability/process_stats.hpp"
 
 namespace hello::app {
@@ -143,6 +144,8 @@ void register_routes(http::Router& router, const AppState& state, bool metrics_e
         },
         true);
   }
+  add_greetings(router);
+  add_dependency(router, state);
   router.set_not_found([bodies](const http::Request&) { return http::Response(404, bodies->not_found); });
 }
 

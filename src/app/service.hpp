@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "app/build_info.hpp"
@@ -10,6 +11,7 @@
 #include "observability/log_sink.hpp"
 #include "observability/metrics.hpp"
 #include "platform/ecs_metadata.hpp"
+#include "platform/http_client.hpp"
 
 namespace hello::app {
 
@@ -33,10 +35,14 @@ struct AppState {
   // Set before the server starts (the metrics need the routes' labels first).
   const observability::Metrics* metrics = nullptr;
   const observability::LogSink* log_sink = nullptr;
+  // What GET /v1/dependency calls (DEPENDENCY_URL); unset: it answers 503.
+  std::optional<platform::Url> dependency;
+  std::chrono::milliseconds dependency_timeout{1000};
 };
 
-// Registers /, /health, /ready, /info and (when `metrics_enabled`) /metrics, and the
-// JSON 404. Static answers are rendered here, once; the handlers only pick one.
+// Registers /, /health, /ready, /info, (when `metrics_enabled`) /metrics, the two
+// examples POST /v1/greetings and GET /v1/dependency, and the JSON 404. Static answers
+// are rendered here, once; the handlers only pick one.
 void register_routes(http::Router& router, const AppState& state, bool metrics_enabled);
 
 }  // namespace hello::app

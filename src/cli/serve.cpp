@@ -60,6 +60,9 @@ void log_started(observability::Logger& log, const platform::Config& c, const ap
                          {"header_timeout_s", seconds(c.limits.header_timeout)},
                          {"body_timeout_s", seconds(c.limits.body_timeout)},
                          {"idle_timeout_s", seconds(c.limits.idle_timeout)},
+                         {"handler_timeout_s", seconds(c.limits.handler_timeout)},
+                         {"dependency_url", c.dependency_url},
+                         {"dependency_timeout_ms", static_cast<std::uint64_t>(c.dependency_timeout.count())},
                          {"drain_delay_s", seconds(c.drain_delay)},
                          {"shutdown_timeout_s", seconds(c.shutdown_timeout)},
                          {"emf_interval_s", seconds(c.emf_interval)},
@@ -117,6 +120,8 @@ int serve(const platform::Environment& env) {
   state.build = app::build_info();
   state.runtime = app::runtime_info(config.app_env, config.workers);
   state.log_sink = &sink;
+  state.dependency = config.dependency;
+  state.dependency_timeout = config.dependency_timeout;
   http::Router router;
   app::register_routes(router, state, config.metrics_enabled);
 

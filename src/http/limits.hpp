@@ -45,6 +45,11 @@ struct Limits {
   // ALB's idle timeout (60 s): if the service closed first, the ALB could send a request
   // on a connection that is being closed and answer its client with a 502.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds{75}};
+
+  // How long an asynchronous handler may take. Past it, the client gets 503 (logged as
+  // "handler timeout") and the connection closes after it; the coroutine is left to
+  // finish on its own (its I/O carries its own timeouts), and the drain waits for it.
+  std::chrono::milliseconds handler_timeout{std::chrono::seconds{10}};
 };
 
 }  // namespace hello::http

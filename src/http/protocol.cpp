@@ -5,6 +5,7 @@
 
 #include <boost/beast/http/error.hpp>
 
+#include "http/status.hpp"
 #include "http/text.hpp"
 
 namespace hello::http {
@@ -39,9 +40,9 @@ Protocol::Protocol(WorkerContext& worker, std::string_view peer, Clock::time_poi
 std::size_t Protocol::feed(std::string_view input, std::string& out, Clock::time_point now) {
   std::size_t consumed = 0;
   bool starved = false;  // the parser took what it could and waits for more bytes
-  while (!closing_ && consumed < input.size() && out.size() < kOutputBatch) {
+  while (!closing_ && !pending_ && consumed < input.size() && out.size() < kOutputBatch) {
     if (!parser_) {
-      parser_.emplace(worker_.limits, arena_);
+      parser_.emplace(worker_.limits, arena_, fields_, worker_.router);
       request_start_ = now;
     }
     boost::beast::error_code ec;
@@ -57,15 +58,15 @@ std::size_t Protocol::feed(std::string_view input, std::string& out, Clock::time
     }
     if (parser_->is_done()) {
       const Request request = parser_->request();
-      answer(request, body_match_ ? *body_match_ : worker_.router.match(request), false, out, request_start_);
+      answer(request, parser_->match(), false, out, request_start_);
       parser_.reset();
       body_match_.reset();
     } else if (n == 0) {
       break;
     }
   }
-  if (parser_ && !closing_ && !body_match_ && (starved || consumed == input.size()) && parser_->is_header_done() &&
-      !parser_->is_done()) {
+  if (parser_ && !closing_ && !pending_ && !body_match_ && (starved || consumed == input.size()) &&
+      parser_->is_header_done() && !parser_->is_done()) {
     begin_body(out, now);
   }
   return consumed;
@@ -74,7 +75,7 @@ std::size_t Protocol::feed(std::string_view input, std::string& out, Clock::time
 void Protocol::begin_body(std::string& out, Clock::time_point now) {
   // The header is complete and the body is not: decide now what the header decides.
   const Request request = parser_->request();
-  const Router::Match match = worker_.router.match(request);
+  const Router::Match match = parser_->match();
   if (!match.takes_body()) {
     // The answer does not depend on the body: give it before the body arrives, and close
     // instead of reading a body nobody needs (with Expect: 100-continue, the client has
@@ -131,6 +132,12 @@ void Protocol::answer(const Request& request, const Router::Match& match, bool c
   ++requests_;
   const std::uint64_t max_requests = worker_.limits.max_requests_per_connection;
   close = close || !request.keep_alive || worker_.closing || (max_requests != 0 && requests_ >= max_requests);
+  if (match.async && match.takes_body()) {
+    // Answered when its coroutine completes; nothing more is parsed until then, so the
+    // request's views into the arena stay valid.
+    pending_.emplace(Pending{request, match, close, start});
+    return;
+  }
   bool failed = false;
   const Response response = respond(match, request, failed);
   if (failed) {
@@ -145,11 +152,35 @@ Response Protocol::respond(const Router::Match& match, const Request& request, b
   // handler that throws is a bug; the client gets a 500 and the connection ends, the
   // process carries on. (Returned in place: no copy of the response on the usual path.)
   try {
-    return worker_.router.respond(match, request);
+    Response response = worker_.router.respond(match, request);
+    if (!is_answerable_status(response.status())) {
+      failed = true;  // a handler bug, answered like a throw
+      return Response(500, kInternalErrorBody);
+    }
+    return response;
   } catch (...) {
     failed = true;
     return Response(500, kInternalErrorBody);
   }
+}
+
+boost::asio::awaitable<Response> Protocol::start_pending() const {
+  return worker_.router.start(pending_->match, pending_->request);
+}
+
+void Protocol::complete(Response response, std::string_view error, std::string& out) {
+  if (!pending_) {
+    return;
+  }
+  const Pending p = std::move(*pending_);
+  pending_.reset();
+  if (error.empty() && !is_answerable_status(response.status())) {
+    response = Response(500, kInternalErrorBody);
+    error = "handler answered an invalid status";
+  }
+  worker_.router.finish(p.match, response);
+  const bool close = p.close || !error.empty() || worker_.closing;
+  emit(p.request, response, p.match.route, error, close, out, p.start);
 }
 
 void Protocol::refuse(Reject reject, std::string& out, Clock::time_point start) {

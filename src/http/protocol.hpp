@@ -6,6 +6,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <utility>  // before Asio 1.18's awaitable.hpp, which uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
 
 #include "http/limits.hpp"
 #include "http/observer.hpp"
@@ -41,6 +46,9 @@ struct WorkerContext {
 //
 // Requests are answered strictly in order, so pipelining needs nothing special: every
 // complete request in the input is answered into one output buffer, written at once.
+// A request whose route is asynchronous stops that: feed() returns with it pending (the
+// answers before it in `out`), parses nothing more, and the session runs its coroutine
+// (start_pending()) and hands its answer to complete(); then feeding goes on.
 //
 // A request whose body is still to come is decided from its header: if the answer is
 // already known (404, 405, OPTIONS), it is given at once and the connection closes
@@ -76,21 +84,36 @@ class Protocol {
   // header, or the idle timeout from `now` between requests.
   Clock::time_point read_deadline(Clock::time_point now) const noexcept;
 
+  // A request waits for its asynchronous handler (see start_pending()).
+  bool pending() const noexcept { return pending_.has_value(); }
+  // The pending request's coroutine. Throws what the handler throws before its first
+  // suspension (the caller answers 500 then, through complete()).
+  boost::asio::awaitable<Response> start_pending() const;
+  // Answers the pending request into `out`: with `response`, or, when `error` is not
+  // empty, with `response` as the failure's answer (logged with `error`, and the
+  // connection closes after it).
+  void complete(Response response, std::string_view error, std::string& out);
+
   // No further request will be read: close once `out` is written.
   bool closing() const noexcept { return closing_; }
   void close() noexcept { closing_ = true; }
   // Nothing of any request has arrived yet on this connection.
   bool fresh() const noexcept { return requests_ == 0 && !parser_; }
-  // Part of a request has arrived (a timeout is answered with 408).
-  bool mid_request() const noexcept { return parser_.has_value(); }
+  // Part of a request has arrived (a timeout is answered with 408), or a request waits
+  // for its handler.
+  bool mid_request() const noexcept { return parser_.has_value() || pending_.has_value(); }
   // The field storage kept between requests at most (a few hundred bytes is usual).
   static constexpr std::size_t kRetainedArena = 2048;
-  // Bytes held for the fields of the request being parsed.
-  std::size_t arena_capacity() const noexcept { return arena_.capacity(); }
+  static constexpr std::size_t kRetainedFields = 32;
+  // Bytes held for the fields and body of the request being parsed.
+  std::size_t arena_capacity() const noexcept { return arena_.capacity() + fields_.capacity() * sizeof(FieldRef); }
   // Between requests: returns field storage a large header made grow.
   void release_burst() {
-    if (!parser_ && arena_.capacity() > kRetainedArena) {
+    if (!parser_ && !pending_ && arena_.capacity() > kRetainedArena) {
       std::string().swap(arena_);
+    }
+    if (!parser_ && !pending_ && fields_.capacity() > kRetainedFields) {
+      std::vector<FieldRef>().swap(fields_);
     }
   }
   // Responses appended to output since the last call (for the in-flight gauge).
@@ -115,7 +138,15 @@ class Protocol {
   WorkerContext& worker_;
   std::string_view peer_;
   Clock::time_point opened_;
-  std::string arena_;  // field storage for the request being parsed (reused)
+  std::string arena_;             // field and body storage for the request being parsed (reused)
+  std::vector<FieldRef> fields_;  // where its fields are in the arena (reused)
+  struct Pending {
+    Request request;
+    Router::Match match;
+    bool close;
+    Clock::time_point start;
+  };
+  std::optional<Pending> pending_;
   std::optional<RequestParser> parser_;
   Clock::time_point request_start_{};
   // Set once the header of a request whose body is still to come has been decided.

@@ -145,10 +145,17 @@ std::string_view reject_reason(Reject reject) noexcept {
   return "malformed request";
 }
 
-RequestParser::RequestParser(const Limits& limits, std::string& arena) : limits_(limits), arena_(arena) {
+RequestParser::RequestParser(const Limits& limits, std::string& arena, std::vector<FieldRef>& fields,
+                             const Router& router)
+    : limits_(limits), arena_(arena), fields_(fields), router_(router), body_limit_(limits.max_body_bytes) {
   arena_.clear();
+  fields_.clear();
   eager(true);
-  body_limit(limits.max_body_bytes);
+  // The body limit depends on the route, known only once the header is complete:
+  // on_header_impl() and on_chunk_header_impl() enforce it, not Beast. (Not boost::none:
+  // Beast 1.74 compares a Content-Length with the optional, and any length is more than
+  // an empty one.)
+  body_limit(std::numeric_limits<std::uint64_t>::max());
 }
 
 std::size_t RequestParser::put_limited(std::string_view input, beast::error_code& ec) {
@@ -280,6 +287,13 @@ Request RequestParser::request() const {
   r.user_agent = view(user_agent_);
   r.expect_continue = expect_continue_;
   r.body_bytes = body_bytes_;
+  r.query = view(query_);
+  if (keep_body_ && is_done()) {
+    r.body = std::string_view(arena_.data() + body_offset_, arena_.size() - body_offset_);
+  }
+  r.field_base = arena_.data();
+  r.fields = fields_.data();
+  r.field_count = fields_.size();
   return r;
 }
 
@@ -330,8 +344,21 @@ void RequestParser::on_request_impl(bhttp::verb method, beast::string_view metho
   } else {
     return fail(Reject::kBadTarget, ec);
   }
-  path = path.substr(0, path.find('?'));
-  if (path.data() >= t.data() && path.data() < t.data() + t.size()) {
+  const std::size_t question = path.find('?');
+  if (question != std::string_view::npos) {
+    const std::string_view query = path.substr(question + 1);
+    query_ = Span{target_.offset + static_cast<std::uint32_t>(query.data() - t.data()),
+                  static_cast<std::uint32_t>(query.size())};
+    path = path.substr(0, question);
+  }
+  if (path.find('%') != std::string_view::npos) {
+    // Routes match the decoded path; a malformed escape or an encoded NUL is refused.
+    std::string decoded;
+    if (!percent_decode(path, decoded, false)) {
+      return fail(Reject::kBadTarget, ec);
+    }
+    path_ = store(decoded);
+  } else if (path.data() >= t.data() && path.data() < t.data() + t.size()) {
     path_ = Span{target_.offset + static_cast<std::uint32_t>(path.data() - t.data()),
                  static_cast<std::uint32_t>(path.size())};
   } else {
@@ -350,21 +377,27 @@ void RequestParser::on_field_impl(bhttp::field name, beast::string_view name_str
     return;
   }
   const std::string_view v(value.data(), value.size());
+  const std::string_view n(name_string.data(), name_string.size());
+  // Every field is kept for Request::header(); the ones the framework reads are views of
+  // the same bytes.
+  const Span name_span = store(n);
+  const Span value_span = store(v);
+  fields_.push_back(FieldRef{name_span.offset, name_span.size, value_span.offset, value_span.size});
   switch (name) {
     case bhttp::field::host:
       if (++host_count_ == 1) {
-        host_ = store(v);
+        host_ = value_span;
       }
       return;
     case bhttp::field::user_agent:
-      user_agent_ = store(v);
+      user_agent_ = value_span;
       return;
     case bhttp::field::content_length:
       has_content_length_ = true;
       return;
     case bhttp::field::transfer_encoding:
       ++transfer_encoding_count_;
-      transfer_encoding_ = store(v);
+      transfer_encoding_ = value_span;
       return;
     case bhttp::field::expect:
       // The only expectation there is; HTTP/1.0 requests cannot carry it (RFC 9110 10.1.1).
@@ -373,17 +406,16 @@ void RequestParser::on_field_impl(bhttp::field name, beast::string_view name_str
     default:
       break;
   }
-  const std::string_view n(name_string.data(), name_string.size());
   if (beast::iequals(n, "x-request-id")) {
     if (is_safe_id(v)) {
-      request_id_ = store(v);
+      request_id_ = value_span;
     }
   } else if (beast::iequals(n, "x-amzn-trace-id")) {
     if (is_safe_id(v)) {
-      trace_id_ = store(v);
+      trace_id_ = value_span;
     }
   } else if (beast::iequals(n, "x-forwarded-for")) {
-    forwarded_for_ = store(v);
+    forwarded_for_ = value_span;
   }
   (void)ec;
 }
@@ -406,12 +438,26 @@ void RequestParser::on_header_impl(beast::error_code& ec) {
       return fail(Reject::kAmbiguousFraming, ec);
     }
   }
+  // The route decides the body limit, and whether the body is kept: an answer the header
+  // decides (404, 405, OPTIONS) discards it.
+  match_ = router_.match(method_, view(path_));
+  keep_body_ = match_.takes_body();
+  if (keep_body_ && match_.max_body_bytes) {
+    body_limit_ = *match_.max_body_bytes;
+  }
+  if (const auto length = content_length(); length && *length > body_limit_) {
+    return fail(Reject::kBodyTooLarge, ec);
+  }
+  body_offset_ = static_cast<std::uint32_t>(arena_.size());
 }
 
 void RequestParser::on_body_init_impl(boost::optional<std::uint64_t> const&, beast::error_code&) {}
 
 std::size_t RequestParser::on_body_impl(beast::string_view body, beast::error_code&) {
   body_bytes_ += body.size();
+  if (keep_body_) {
+    arena_.append(body.data(), body.size());
+  }
   return body.size();
 }
 
@@ -419,7 +465,7 @@ void RequestParser::on_chunk_header_impl(std::uint64_t size, beast::string_view 
   if (extensions.size() > limits_.max_header_bytes) {
     return fail(Reject::kChunkLineTooLong, ec);
   }
-  if (size > limits_.max_body_bytes - std::min(body_bytes_, limits_.max_body_bytes)) {
+  if (size > body_limit_ - std::min(body_bytes_, body_limit_)) {
     return fail(Reject::kBodyTooLarge, ec);
   }
   chunk_left_ = size;
@@ -428,6 +474,9 @@ void RequestParser::on_chunk_header_impl(std::uint64_t size, beast::string_view 
 std::size_t RequestParser::on_chunk_body_impl(std::uint64_t remain, beast::string_view body, beast::error_code&) {
   body_bytes_ += body.size();
   chunk_left_ = remain - body.size();
+  if (keep_body_) {
+    arena_.append(body.data(), body.size());
+  }
   return body.size();
 }
 

@@ -4,11 +4,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/beast/http/basic_parser.hpp>
 
 #include "http/limits.hpp"
 #include "http/request.hpp"
+#include "http/router.hpp"
 
 namespace hello::http {
 
@@ -33,10 +35,15 @@ enum class Reject : std::uint8_t {
 int reject_status(Reject reject) noexcept;
 std::string_view reject_reason(Reject reject) noexcept;
 
-// Parses one request with Beast's parser and keeps only what the service uses. Field
-// values are copied into `arena` (owned by the connection and reused, so a warm
-// connection allocates nothing): a body can span many reads, and the bytes of the
-// header are gone from the input buffer by the time the request is answered.
+// Parses one request with Beast's parser. Every field (name and value) and the body of a
+// routed request are copied into `arena`, with the fields' positions in `fields` (both
+// owned by the connection and reused, so a warm connection allocates nothing): a body can
+// span many reads, and the bytes of the header are gone from the input buffer by the time
+// the request is answered.
+//
+// Once the header is complete, the request is matched against the router: the route's
+// body limit (else the default) applies from then on, and the match is kept for the
+// answer.
 //
 // Stricter than Beast alone where Beast is lenient: a Transfer-Encoding other than
 // exactly "chunked", one combined with Content-Length or sent by an HTTP/1.0 client, a
@@ -46,7 +53,7 @@ std::string_view reject_reason(Reject reject) noexcept;
 // later HTTP/1.x minor version (which Beast refuses) is read as HTTP/1.1.
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
-  RequestParser(const Limits& limits, std::string& arena);
+  RequestParser(const Limits& limits, std::string& arena, std::vector<FieldRef>& fields, const Router& router);
 
   // Feeds bytes; returns how many were consumed. After an error, reject() says why.
   std::size_t feed(std::string_view input, boost::beast::error_code& ec);
@@ -58,6 +65,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   // The request is to be answered before its start line was parsed (a timeout): take its
   // method from the bytes that arrived, so that a HEAD answer still carries no body.
   void note_unparsed(std::string_view unparsed);
+  // The route, decided once the header was complete (is_header_done()).
+  const Router::Match& match() const noexcept { return match_; }
 
  private:
   struct Span {
@@ -88,11 +97,17 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   const Limits& limits_;
   std::string& arena_;
+  std::vector<FieldRef>& fields_;
+  const Router& router_;
+  Router::Match match_;
+  std::uint64_t body_limit_;
+  std::uint32_t body_offset_ = 0;
+  bool keep_body_ = false;
   Reject reject_ = Reject::kNone;
 
   Method method_ = Method::kOther;
   int version_ = 11;
-  Span method_text_, target_, path_, host_, request_id_, trace_id_, forwarded_for_, user_agent_;
+  Span method_text_, target_, path_, query_, host_, request_id_, trace_id_, forwarded_for_, user_agent_;
   Span transfer_encoding_;
   unsigned host_count_ = 0;
   unsigned transfer_encoding_count_ = 0;

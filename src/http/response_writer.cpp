@@ -5,6 +5,8 @@
 
 #include <boost/beast/http/status.hpp>
 
+#include "http/status.hpp"
+
 namespace hello::http {
 
 namespace {
@@ -19,16 +21,26 @@ void append_number(std::string& out, std::size_t value) {
 
 std::size_t write_response(std::string& out, const Response& response, const ResponseMeta& meta) {
   const int status = response.status();
-  // A 204 has neither body nor Content-Length (RFC 9110, 8.6); everything else is
+  // A 204 or 304 has no body, and this writer gives it no Content-Length (RFC 9110, 8.6
+  // and 15.4.5); everything else is
   // framed by Content-Length, HEAD included (it announces the GET body's length).
-  const bool no_content = status == 204;
+  const bool no_content = status == 204 || status == 304;
   const std::string_view body = response.body();
 
-  out.append("HTTP/1.1 ");
-  append_number(out, static_cast<std::size_t>(status));
-  out.push_back(' ');
-  out.append(boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status)));
-  out.append("\r\n");
+  if (const std::string_view line = status_line(status); !line.empty()) {
+    out.append(line);
+  } else {
+    // A status outside the table: Beast's reason phrase, or none for a code it does not
+    // know (the reason phrase is optional, RFC 9112 4).
+    out.append("HTTP/1.1 ");
+    append_number(out, static_cast<std::size_t>(status));
+    out.push_back(' ');
+    namespace bhttp = boost::beast::http;
+    if (bhttp::int_to_status(static_cast<unsigned>(status)) != bhttp::status::unknown) {
+      out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(status)));
+    }
+    out.append("\r\n");
+  }
   if (!no_content) {
     out.append("Content-Type: ");
     out.append(response.content_type());
@@ -47,6 +59,12 @@ std::size_t write_response(std::string& out, const Response& response, const Res
   if (!response.allow().empty()) {
     out.append("Allow: ");
     out.append(response.allow());
+    out.append("\r\n");
+  }
+  for (const auto& [name, value] : response.headers()) {
+    out.append(name);
+    out.append(": ");
+    out.append(value);
     out.append("\r\n");
   }
   if (meta.close) {

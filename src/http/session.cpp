@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "http/worker.hpp"
@@ -166,6 +169,10 @@ void Session::process(Clock::time_point now) {
   if (out_.size() > kRetainedOutput) {
     account_buffers();  // a batch larger than usual: the output buffer grew for it
   }
+  if (protocol_.pending() && out_.empty()) {
+    start_handler(now);
+    return;
+  }
   if (!out_.empty()) {
     state_ = State::kWriting;
     // A client that stops reading its responses is cut off like an idle one.
@@ -200,6 +207,11 @@ void Session::on_write(const boost::system::error_code& ec, std::size_t) {
     return;
   }
   const Clock::time_point now = Clock::now();
+  if (protocol_.pending() && !handler_running_) {
+    // The answers to the requests before it are written: its handler's turn.
+    start_handler(now);
+    return;
+  }
   if (protocol_.closing()) {
     finish(now);
     return;
@@ -229,8 +241,59 @@ void Session::finish(Clock::time_point now) {
   read();
 }
 
+void Session::start_handler(Clock::time_point now) {
+  state_ = State::kPending;
+  handler_running_ = true;
+  deadline_ = now + worker_.limits().handler_timeout;
+  std::optional<asio::awaitable<Response>> task;
+  try {
+    task.emplace(protocol_.start_pending());
+  } catch (...) {
+    // It threw before its first suspension; the answer is posted, like any completion.
+    asio::post(worker_.io(), [self = shared_from_this(), error = std::current_exception()] {
+      self->on_handler_done(error, Response());
+    });
+    return;
+  }
+  // The completion holds the session: the request's storage lives until the coroutine
+  // is done, even if the connection was closed (or answered 503) in the meantime.
+  asio::co_spawn(worker_.io(), std::move(*task),
+                 [self = shared_from_this()](std::exception_ptr error, Response response) {
+                   self->on_handler_done(error, std::move(response));
+                 });
+}
+
+void Session::on_handler_done(std::exception_ptr error, Response response) {
+  handler_running_ = false;
+  if (state_ == State::kClosed || handler_timed_out_) {
+    return;  // closed meanwhile, or already answered 503: the result has nobody to go to
+  }
+  out_.clear();
+  if (error) {
+    protocol_.complete(Response(500, R"({"error":"internal server error"})"), "handler failed", out_);
+  } else {
+    protocol_.complete(std::move(response), {}, out_);
+  }
+  answered_in_write_ = protocol_.take_answered();
+  state_ = State::kWriting;
+  deadline_ = Clock::now() + worker_.limits().idle_timeout;
+  write();
+}
+
 void Session::check_deadline(Clock::time_point now) {
   if (state_ == State::kClosed || now < deadline_) {
+    return;
+  }
+  if (state_ == State::kPending) {
+    // The handler took too long: 503 now, and the connection closes after it (the
+    // coroutine still holds the request; nothing more is read on this connection).
+    handler_timed_out_ = true;
+    out_.clear();
+    protocol_.complete(Response(503, R"({"error":"handler timeout"})"), "handler timeout", out_);
+    answered_in_write_ = protocol_.take_answered();
+    state_ = State::kWriting;
+    deadline_ = now + kLingerTimeout;
+    write();
     return;
   }
   if (state_ == State::kReading && protocol_.mid_request()) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -47,7 +48,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Session* next = nullptr;
 
  private:
-  enum class State { kReading, kWriting, kLingering, kClosed };
+  // kPending: an asynchronous handler runs; nothing is read until it answers.
+  enum class State { kReading, kWriting, kPending, kLingering, kClosed };
 
   void read();
   void on_read(const boost::system::error_code& ec, std::size_t bytes);
@@ -55,6 +57,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void write();
   void on_write(const boost::system::error_code& ec, std::size_t bytes);
   void finish(Clock::time_point now);
+  void start_handler(Clock::time_point now);
+  void on_handler_done(std::exception_ptr error, Response response);
   void await_request(Clock::time_point now);
   bool idle() const noexcept;
   // Reports a change of the bytes the buffers hold (for http_connection_buffer_bytes).
@@ -73,6 +77,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t buffer_bytes_ = 0;  // as last reported
   Clock::time_point deadline_{};
   bool read_pending_ = false;
+  bool handler_running_ = false;
+  bool handler_timed_out_ = false;
   State state_ = State::kReading;
 };
 

@@ -14,7 +14,8 @@ namespace {
 // Deadlines are checked a few times per shortest timeout: a 10 s header timeout fires
 // between 10 and 11 s, and an idle process with no connections never wakes up.
 std::chrono::milliseconds sweep_interval_for(const Limits& limits) {
-  const auto shortest = std::min({limits.header_timeout, limits.body_timeout, limits.idle_timeout});
+  const auto shortest =
+      std::min({limits.header_timeout, limits.body_timeout, limits.idle_timeout, limits.handler_timeout});
   return std::clamp(shortest / 8, std::chrono::milliseconds{10}, std::chrono::milliseconds{1000});
 }
 
@@ -31,8 +32,9 @@ Worker::Worker(std::size_t index, const Router& router, const Limits& limits, Ob
       open_(open),
       on_warning_(std::move(on_warning)),
       context_(index, router, limits, observer, seed_for(index)),
-      guard_(io_.get_executor()),
-      sweep_timer_(io_),
+      io_(std::in_place, 1),
+      guard_(io_->get_executor()),
+      sweep_timer_(std::in_place, *io_),
       sweep_interval_(sweep_interval_for(limits)) {}
 
 Worker::~Worker() {
@@ -41,6 +43,9 @@ Worker::~Worker() {
   } catch (const std::exception&) {
     // Joining fails only if the thread is gone already: nothing left to stop.
   }
+  guard_.reset();
+  sweep_timer_.reset();
+  io_.reset();
 }
 
 void Worker::start() {
@@ -50,7 +55,7 @@ void Worker::start() {
 void Worker::run() {
   for (;;) {
     try {
-      io_.run();
+      io_->run();
       return;
     } catch (const std::exception& e) {
       // A bug (or no memory) escaped a handler; keep serving the other connections, and
@@ -82,7 +87,7 @@ void Worker::join() {
     return;
   }
   guard_.reset();
-  io_.stop();
+  io_->stop();
   thread_.join();
   // Close what is left and run the aborted handlers, so every session is destroyed
   // (and counted out) while the worker still exists; a connection handed over but not
@@ -90,8 +95,8 @@ void Worker::join() {
   stopped_ = true;
   context_.closing = true;
   close_all();
-  io_.restart();
-  io_.poll();
+  io_->restart();
+  io_->poll();
 }
 
 void Worker::add(Session& session) {
@@ -121,8 +126,8 @@ void Worker::arm_sweep() {
   if (sweep_armed_) {
     return;
   }
-  sweep_timer_.expires_after(sweep_interval_);
-  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+  sweep_timer_->expires_after(sweep_interval_);
+  sweep_timer_->async_wait([this](const boost::system::error_code& ec) {
     sweep_armed_ = false;
     if (ec) {
       return;

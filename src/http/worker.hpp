@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <thread>
 
@@ -29,7 +30,7 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  boost::asio::io_context& io() noexcept { return io_; }
+  boost::asio::io_context& io() noexcept { return *io_; }
   WorkerContext& context() noexcept { return context_; }
   const Limits& limits() const noexcept { return limits_; }
   Observer& observer() noexcept { return context_.observer; }
@@ -56,9 +57,11 @@ class Worker {
   std::atomic<std::size_t>& open_;
   std::function<void(std::string_view)> on_warning_;
   WorkerContext context_;
-  boost::asio::io_context io_{1};
+  // Destroyed in ~Worker, before the members below: a coroutine still pending at shutdown
+  // is destroyed with it, and the session it holds is removed from a live worker.
+  std::optional<boost::asio::io_context> io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
-  boost::asio::steady_timer sweep_timer_;
+  std::optional<boost::asio::steady_timer> sweep_timer_;
   std::chrono::milliseconds sweep_interval_;
   bool sweep_armed_ = false;
   bool stopped_ = false;

@@ -59,14 +59,7 @@ Metrics::Metrics(Labels labels, std::size_t workers) : labels_(std::move(labels)
 
 Metrics::~Metrics() = default;
 
-std::size_t Metrics::status_index(int status) noexcept {
-  for (std::size_t i = 0; i < kStatuses.size(); ++i) {
-    if (kStatuses[i] == status) {
-      return i;
-    }
-  }
-  return kStatuses.size();
-}
+std::size_t Metrics::status_index(int status) noexcept { return http::status_index(status); }
 
 void Metrics::record(std::size_t worker, const http::Exchange& e) noexcept {
   Shard& s = *shards_[worker];

@@ -12,6 +12,8 @@
 
 #include "http/observer.hpp"
 #include "http/request.hpp"
+#include "http/router.hpp"
+#include "http/status.hpp"
 #include "observability/counter.hpp"
 #include "observability/latency_histogram.hpp"
 
@@ -21,10 +23,11 @@ namespace hello::observability {
 // worker writes only its own shard; /metrics and the EMF reporter sum the shards.
 class Metrics {
  public:
-  // Status codes the service can answer; anything else counts as "other".
-  static constexpr std::array<int, 12> kStatuses{200, 204, 400, 404, 405, 408, 413, 414, 431, 500, 503, 505};
-  static constexpr std::size_t kStatusCount = kStatuses.size() + 1;
-  static constexpr std::size_t kMaxRoutes = 16;
+  // Status codes counted apart: the HTTP layer's one table (anything else is "other").
+  static constexpr const auto& kStatuses = http::kStatuses;
+  static constexpr std::size_t kStatusCount = http::kStatusCount;
+  // The router's paths and "unmatched".
+  static constexpr std::size_t kMaxRoutes = http::Router::kMaxRoutes + 1;
   // Prometheus histogram bounds, in seconds: from 100 us (a cheap endpoint) to 5 s.
   static constexpr std::array<double, 15> kDurationBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                           0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0};

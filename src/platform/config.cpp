@@ -9,6 +9,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "platform/http_client.hpp"
+
 namespace hello::platform {
 
 namespace {
@@ -44,6 +46,12 @@ const std::vector<SettingDoc> kSettings = {
     {"SHUTDOWN_TIMEOUT_S", "25", "seconds from 0.05 to 3600, more than DRAIN_DELAY_S",
      "after SIGTERM: the deadline for exiting; keep it below ECS stopTimeout"},
     {"EMF_INTERVAL_S", "60", "0 (off) or seconds from 1 to 3600", "interval of the CloudWatch EMF metric records"},
+    {"HANDLER_TIMEOUT_S", "10", "seconds from 0.05 to 3600",
+     "time an asynchronous handler may take (else 503, and the connection closes)"},
+    {"DEPENDENCY_URL", "off", "http://host[:port][/path] (plain HTTP), or off (also empty)",
+     "the service GET /v1/dependency calls; off: that route answers 503"},
+    {"DEPENDENCY_TIMEOUT_MS", "1000", "an integer from 1 to 600000",
+     "time for the whole call to DEPENDENCY_URL (else 504)"},
 };
 
 const SettingDoc& doc(std::string_view name) {
@@ -228,6 +236,19 @@ Result<Config> load_config(const Environment& env, std::size_t cpus) {
   read.seconds("DRAIN_DELAY_S", c.drain_delay, 0, 3600);
   read.seconds("SHUTDOWN_TIMEOUT_S", c.shutdown_timeout, 0.05, 3600);
   read.seconds("EMF_INTERVAL_S", c.emf_interval, 1, 3600, /*zero_allowed=*/true);
+  read.seconds("HANDLER_TIMEOUT_S", l.handler_timeout, 0.05, 3600);
+  if (const auto url = read.raw("DEPENDENCY_URL"); url && !url->empty() && *url != "off") {
+    auto parsed = parse_url(*url);
+    if (parsed) {
+      c.dependency_url = *url;
+      c.dependency = std::move(parsed).value();
+    } else {
+      errors.fail("DEPENDENCY_URL", *url, std::string(doc("DEPENDENCY_URL").allowed) + ": " + parsed.error());
+    }
+  }
+  std::int64_t dependency_ms = c.dependency_timeout.count();
+  read.integer("DEPENDENCY_TIMEOUT_MS", dependency_ms, 1, 600000);
+  c.dependency_timeout = milliseconds{dependency_ms};
   if (const auto uri = read.raw("ECS_CONTAINER_METADATA_URI_V4")) {
     c.ecs_metadata_uri = *uri;
   }

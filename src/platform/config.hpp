@@ -11,6 +11,7 @@
 
 #include "http/limits.hpp"
 #include "observability/logger.hpp"
+#include "platform/http_client.hpp"
 #include "platform/result.hpp"
 
 namespace hello::platform {
@@ -31,6 +32,9 @@ struct Config {
   std::chrono::milliseconds shutdown_timeout{std::chrono::seconds{25}};
   std::chrono::milliseconds emf_interval{std::chrono::seconds{60}};  // 0: off
   std::string ecs_metadata_uri;  // ECS_CONTAINER_METADATA_URI_V4, set by the ECS agent
+  std::string dependency_url;    // DEPENDENCY_URL as given; empty when unset
+  std::optional<Url> dependency;
+  std::chrono::milliseconds dependency_timeout{1000};
 };
 
 // One environment variable the service reads, for --help and the docs.
