@@ -86,6 +86,11 @@ variable "certificate_arn" {
   description = "ACM certificate for HTTPS on the ALB (HTTP then redirects to HTTPS), issued for domain_name; set both or neither. null serves plain HTTP on the ALB's own name, for a demo only."
   type        = string
   default     = null
+
+  validation {
+    condition     = (var.domain_name == null) == (var.certificate_arn == null)
+    error_message = "Set domain_name and certificate_arn together: the pipeline verifies https://<domain_name>, and the ALB's own DNS name is covered by no certificate of yours. Without either, the service is plain HTTP on the ALB's name (a demo)."
+  }
 }
 
 variable "domain_name" {
