@@ -168,13 +168,13 @@ variable "capacity_provider_weights" {
 }
 
 variable "autoscaling" {
-  description = "Service auto scaling (see the ecs module). enabled = false switches it off, which the moto_server test run needs: moto cannot read back a scalable target."
+  description = "Service auto scaling (see the ecs module): on CPU only by default (requests_per_target = 0); a requests-per-target policy beside it when requests_per_target > 0. enabled = false switches it off, which the moto_server test run needs: moto cannot read back a scalable target."
   type = object({
     enabled             = optional(bool, true)
     min_capacity        = optional(number, 1)
     max_capacity        = optional(number, 4)
     cpu_target_percent  = optional(number, 70)
-    requests_per_target = optional(number, 1000)
+    requests_per_target = optional(number, 0)
     scale_in_cooldown   = optional(number, 300)
     scale_out_cooldown  = optional(number, 60)
   })

@@ -54,6 +54,8 @@ module "alb" {
   deletion_protection = var.alb_deletion_protection
   codedeploy          = local.codedeploy
   test_listener_cidrs = var.test_listener_cidrs
+  container_port      = var.container_port
+  health_check_path   = var.health_check_path
 
   health_check = {
     interval_s          = module.timing.budget.alb_health_check_interval_s
@@ -93,6 +95,7 @@ module "iam" {
   codedeploy_app_name   = local.codedeploy ? local.name : null
   codedeploy_group_name = local.codedeploy ? var.service_name : null
   deploy_role_name      = var.deploy_role_name
+  secret_arns           = values(var.container_secrets)
 
   deploy_settings_parameter_name = local.deploy_settings_parameter
 }
@@ -100,19 +103,26 @@ module "iam" {
 module "ecs" {
   source = "../ecs"
 
-  cluster_name     = local.name
-  service_name     = var.service_name
-  task_family      = local.name
-  container_name   = var.service_name
-  image            = "${data.aws_ecr_repository.this.repository_url}:${var.image_tag}"
-  cpu              = var.cpu
-  memory           = var.memory
-  cpu_architecture = var.cpu_architecture
-  desired_count    = var.desired_count
-  app_env          = var.environment
-  log_level        = var.log_level
-  log_group_name   = module.cloudwatch.log_group_name
-  timing           = module.timing.budget
+  cluster_name   = local.name
+  service_name   = var.service_name
+  task_family    = local.name
+  container_name = var.service_name
+  image          = coalesce(var.container_image, "${data.aws_ecr_repository.this.repository_url}:${var.image_tag}")
+  container_port = var.container_port
+
+  readonly_root_filesystem = var.readonly_root_filesystem
+  liveness_command         = var.liveness_command
+  container_environment    = var.container_environment
+  container_secrets        = var.container_secrets
+  container_command        = var.container_command
+  cpu                      = var.cpu
+  memory                   = var.memory
+  cpu_architecture         = var.cpu_architecture
+  desired_count            = var.desired_count
+  app_env                  = var.environment
+  log_level                = var.log_level
+  log_group_name           = module.cloudwatch.log_group_name
+  timing                   = module.timing.budget
 
   vpc_id                  = module.vpc.vpc_id
   private_subnet_ids      = module.vpc.private_subnet_ids

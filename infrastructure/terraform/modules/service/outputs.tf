@@ -105,7 +105,7 @@ output "deploy_settings_parameter" {
 
 output "deploy_settings" {
   description = "The deploy settings document as published in deploy_settings_parameter (an object)."
-  value       = jsondecode(aws_ssm_parameter.deploy_settings.value)
+  value       = nonsensitive(jsondecode(aws_ssm_parameter.deploy_settings.value))
 }
 
 output "vpc_id" {
@@ -131,4 +131,9 @@ output "tasks_security_group_id" {
 output "alb_security_group_id" {
   description = "Security group of the load balancer."
   value       = module.alb.security_group_id
+}
+
+output "container_definitions" {
+  description = "The container definitions of Terraform's own task definition revision (JSON); the deploy pipeline renders the same with its image."
+  value       = module.ecs.container_definitions
 }

@@ -30,6 +30,101 @@ variable "image_tag" {
   }
 }
 
+variable "container_image" {
+  description = "Full image reference of Terraform's first task definition revision (<registry>/<repository>:<tag> or @sha256:<digest>); null means the shared ECR repository (ecr_repository_name) at image_tag. The deploy pipeline owns the running image afterwards."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.container_image == null || (can(regex("^[a-z0-9][^\\s@]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", coalesce(var.container_image, "x"))) && !endswith(coalesce(var.container_image, "x"), ":latest"))
+    error_message = "container_image must be null or a full image reference ending in a version tag or a digest (<registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest>), not :latest."
+  }
+}
+
+variable "container_port" {
+  description = "Port the container listens on: the target group's port and the service's PORT."
+  type        = number
+  default     = 5000
+
+  validation {
+    condition     = var.container_port >= 1024 && var.container_port <= 65535 && floor(var.container_port) == var.container_port
+    error_message = "container_port must be a whole number between 1024 and 65535 (the container runs as a non-root user)."
+  }
+}
+
+variable "health_check_path" {
+  description = "The readiness path the ALB checks on each task (a task that answers anything but 200 gets no traffic); ours answers 503 as soon as it starts draining."
+  type        = string
+  default     = "/ready"
+
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$", var.health_check_path)) && length(var.health_check_path) <= 1024
+    error_message = "health_check_path must be a URL path starting with '/' (at most 1024 characters, no query string)."
+  }
+}
+
+variable "liveness_command" {
+  description = "The container health check (ECS healthCheck.command), exec form: [\"CMD\", program, args...] or [\"CMD-SHELL\", command]. Default: our binary's own healthcheck (the image has no shell). ECS replaces a task that fails it."
+  type        = list(string)
+  default     = ["CMD", "/hello-service", "healthcheck"]
+
+  validation {
+    condition     = length(var.liveness_command) >= 2 && contains(["CMD", "CMD-SHELL"], var.liveness_command[0])
+    error_message = "liveness_command must be [\"CMD\", program, args...] or [\"CMD-SHELL\", command] (ECS healthCheck.command)."
+  }
+}
+
+variable "container_environment" {
+  description = "More environment variables of the container (plain text in the task definition; secrets go in container_secrets). They may not redefine the ones the module sets: APP_ENV, PORT, LOG_LEVEL, LOG_FORMAT, WORKERS, IDLE_TIMEOUT_S, DRAIN_DELAY_S, SHUTDOWN_TIMEOUT_S, EMF_INTERVAL_S."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.container_environment) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))])
+    error_message = "container_environment names must be environment variable names (letters, digits, '_', not starting with a digit)."
+  }
+  validation {
+    condition     = length(setintersection(keys(var.container_environment), ["APP_ENV", "PORT", "LOG_LEVEL", "LOG_FORMAT", "WORKERS", "IDLE_TIMEOUT_S", "DRAIN_DELAY_S", "SHUTDOWN_TIMEOUT_S", "EMF_INTERVAL_S"])) == 0
+    error_message = "container_environment may not set APP_ENV, PORT, LOG_LEVEL, LOG_FORMAT, WORKERS, IDLE_TIMEOUT_S, DRAIN_DELAY_S, SHUTDOWN_TIMEOUT_S or EMF_INTERVAL_S: the module sets them from its own inputs."
+  }
+}
+
+variable "container_secrets" {
+  description = "Environment variables whose values ECS reads when a task starts: name to the ARN of an SSM parameter or a Secrets Manager secret. The execution role may read exactly these (ssm:GetParameters, secretsmanager:GetSecretValue); a parameter or secret encrypted with a customer managed KMS key also needs kms:Decrypt on that key, which this module does not grant."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.container_secrets) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))])
+    error_message = "container_secrets names must be environment variable names (letters, digits, '_', not starting with a digit)."
+  }
+  validation {
+    condition     = alltrue([for v in values(var.container_secrets) : can(regex("^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)$", v))])
+    error_message = "container_secrets values must be full ARNs of SSM parameters (arn:aws:ssm:<region>:<account>:parameter/<name>) or Secrets Manager secrets (arn:aws:secretsmanager:<region>:<account>:secret:<name>)."
+  }
+  validation {
+    condition     = length(setintersection(keys(var.container_secrets), keys(var.container_environment))) == 0
+    error_message = "A name may be in container_environment or in container_secrets, not both."
+  }
+}
+
+variable "container_command" {
+  description = "The container's command, exec form (replaces the image's CMD); null keeps the image's."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.container_command == null || try(length(var.container_command) > 0, false)
+    error_message = "container_command must be null or a non-empty list of strings."
+  }
+}
+
+variable "readonly_root_filesystem" {
+  description = "Run the container with a read-only root file system (ours writes nothing to it); false for an image that writes to its own file system."
+  type        = bool
+  default     = true
+}
+
 variable "vpc_cidr" {
   description = "IPv4 CIDR block of the VPC."
   type        = string
@@ -141,13 +236,13 @@ variable "capacity_provider_weights" {
 }
 
 variable "autoscaling" {
-  description = "Service auto scaling (see the ecs module). enabled = false switches it off, which the moto_server test run needs: moto cannot read back a scalable target."
+  description = "Service auto scaling (see the ecs module): on CPU only by default (requests_per_target = 0); a requests-per-target policy beside it when requests_per_target > 0. enabled = false switches it off, which the moto_server test run needs: moto cannot read back a scalable target."
   type = object({
     enabled             = optional(bool, true)
     min_capacity        = optional(number, 1)
     max_capacity        = optional(number, 4)
     cpu_target_percent  = optional(number, 70)
-    requests_per_target = optional(number, 1000)
+    requests_per_target = optional(number, 0)
     scale_in_cooldown   = optional(number, 300)
     scale_out_cooldown  = optional(number, 60)
   })
