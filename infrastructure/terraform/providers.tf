@@ -24,6 +24,7 @@ provider "aws" {
     ecr                    = local.endpoint
     ecs                    = local.endpoint
     elbv2                  = local.endpoint
+    events                 = local.endpoint
     iam                    = local.endpoint
     kms                    = local.endpoint
     logs                   = local.endpoint

@@ -224,6 +224,9 @@ variable "alarm_thresholds" {
     error_5xx_percent = optional(number, 5)
     p99_latency_s     = optional(number, 1)
     unhealthy_hosts   = optional(number, 0)
+
+    spot_interruptions          = optional(number, 3)
+    spot_interruptions_period_s = optional(number, 3600)
   })
   default = {}
 }

@@ -32,6 +32,10 @@ module "vpc" {
   network_profile      = var.network_profile
   enable_vpc_endpoints = var.enable_vpc_endpoints
   enable_flow_logs     = var.enable_flow_logs
+
+  # The listeners the load balancer has: HTTP (a redirect with HTTPS), HTTPS, and the
+  # CodeDeploy test listener with a CodeDeploy strategy.
+  public_ingress_ports = concat([80, 443], local.codedeploy ? [module.alb.test_listener_port] : [])
 }
 
 data "aws_region" "current" {}
