@@ -23,6 +23,7 @@ module "service" {
   enable_vpc_endpoints      = var.enable_vpc_endpoints
   enable_flow_logs          = var.enable_flow_logs
   certificate_arn           = var.certificate_arn
+  route53_zone_id           = var.route53_zone_id
   domain_name               = var.domain_name
   alb_access_logs_bucket    = var.alb_access_logs_bucket
   alb_deletion_protection   = var.alb_deletion_protection

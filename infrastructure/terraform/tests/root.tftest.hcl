@@ -157,15 +157,15 @@ run "certificate_without_domain_refused" {
   variables {
     certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
   }
-  expect_failures = [var.certificate_arn]
+  expect_failures = [var.domain_name]
 }
 
-run "domain_without_certificate_refused" {
+run "domain_without_certificate_or_zone_refused" {
   command = plan
   variables {
     domain_name = "hello.example.com"
   }
-  expect_failures = [var.certificate_arn]
+  expect_failures = [var.domain_name]
 }
 
 run "invalid_domain_name" {

@@ -119,3 +119,106 @@ run "invalid_timing_key" {
   }
   expect_failures = [var.timing]
 }
+
+# HTTPS as one input: domain_name and the zone give a DNS-validated certificate, the HTTPS
+# listener with the HTTP redirect, the alias record, and https://<domain_name> to verify.
+run "domain_with_zone" {
+  command = apply
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    domain_name     = "orders.example.com"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+  override_resource {
+    target = aws_acm_certificate.this
+    values = {
+      arn = "arn:aws:acm:us-east-1:123456789012:certificate/orders"
+      domain_validation_options = [{
+        domain_name           = "orders.example.com"
+        resource_record_name  = "_x1.orders.example.com."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_x2.acm-validations.aws."
+      }]
+    }
+  }
+  override_resource {
+    target = aws_acm_certificate_validation.this
+    values = { certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/orders" }
+  }
+
+  assert {
+    condition     = aws_acm_certificate.this[0].domain_name == "orders.example.com" && aws_acm_certificate.this[0].validation_method == "DNS"
+    error_message = "A DNS-validated certificate for domain_name."
+  }
+  assert {
+    condition = (aws_route53_record.certificate_validation[0].zone_id == "Z0123456789ABCDEFGHIJ" &&
+      aws_route53_record.certificate_validation[0].name == "_x1.orders.example.com." &&
+      aws_route53_record.certificate_validation[0].type == "CNAME" &&
+      aws_route53_record.certificate_validation[0].records == toset(["_x2.acm-validations.aws."]) &&
+    aws_acm_certificate_validation.this[0].validation_record_fqdns == toset([aws_route53_record.certificate_validation[0].fqdn]))
+    error_message = "The validation record ACM asks for, in the zone, and the module waits for the certificate."
+  }
+  assert {
+    condition = (aws_route53_record.alias[0].name == "orders.example.com" && aws_route53_record.alias[0].type == "A" &&
+      aws_route53_record.alias[0].alias[0].name == "hello-service-test-123.us-east-1.elb.amazonaws.com" &&
+    aws_route53_record.alias[0].alias[0].evaluate_target_health)
+    error_message = "An alias record points domain_name at the load balancer."
+  }
+  assert {
+    condition = (output.certificate_arn == "arn:aws:acm:us-east-1:123456789012:certificate/orders" &&
+    startswith(output.alb_url, "https://") && output.service_url == "https://orders.example.com" && output.deploy_settings.service_url == "https://orders.example.com")
+    error_message = "The listener serves the validated certificate, and the pipeline verifies https://<domain_name>."
+  }
+}
+
+run "domain_with_own_certificate_no_dns" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    domain_name     = "orders.example.com"
+    certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/mine"
+  }
+
+  assert {
+    condition     = length(aws_acm_certificate.this) == 0 && length(aws_route53_record.alias) == 0 && output.certificate_arn == "arn:aws:acm:us-east-1:123456789012:certificate/mine"
+    error_message = "With a certificate of the caller's and no zone, the module makes no certificate and no record."
+  }
+}
+
+run "no_domain_no_dns" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+
+  assert {
+    condition     = length(aws_acm_certificate.this) == 0 && length(aws_route53_record.alias) == 0 && output.certificate_arn == null
+    error_message = "Without domain_name: no certificate, no record, plain HTTP."
+  }
+}
+
+run "zone_without_domain_refused" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+  expect_failures = [var.domain_name]
+}
+
+run "domain_without_zone_or_certificate_refused" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    domain_name = "orders.example.com"
+  }
+  expect_failures = [var.domain_name]
+}

@@ -53,7 +53,8 @@ module "alb" {
   vpc_id              = module.vpc.vpc_id
   vpc_cidr            = module.vpc.vpc_cidr
   public_subnet_ids   = module.vpc.public_subnet_ids
-  certificate_arn     = var.certificate_arn
+  certificate_arn     = local.certificate_arn
+  https               = var.domain_name != null
   access_logs_bucket  = var.alb_access_logs_bucket
   deletion_protection = var.alb_deletion_protection
   codedeploy          = local.codedeploy
@@ -189,10 +190,4 @@ resource "aws_ssm_parameter" "deploy_settings" {
   type        = "String"
   value       = jsonencode(local.deploy_settings)
 
-  lifecycle {
-    precondition {
-      condition     = (var.domain_name == null) == (var.certificate_arn == null)
-      error_message = "Set domain_name and certificate_arn together: the pipeline verifies https://<domain_name>, and the ALB's own DNS name is covered by no certificate of yours. Without either, the service is plain HTTP on the ALB's name (a demo)."
-    }
-  }
 }

@@ -137,3 +137,8 @@ output "container_definitions" {
   description = "The container definitions of Terraform's own task definition revision (JSON); the deploy pipeline renders the same with its image."
   value       = module.ecs.container_definitions
 }
+
+output "certificate_arn" {
+  description = "The certificate the HTTPS listener serves: the one the module made and validated (domain_name with route53_zone_id), or certificate_arn; null for plain HTTP."
+  value       = local.certificate_arn
+}
