@@ -9,6 +9,9 @@ INFRA_SRC := $(INFRA_BUILD)/src/infrastructure
 # Terraform reads this CLI configuration, written into the build tree (never the home).
 INFRA_TF := TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc TF_IN_AUTOMATION=1 TF_INPUT=0 terraform
 INFRA_ROOTS := terraform bootstrap
+# Consumer root modules of modules/service (beside infrastructure/ in the build tree, so
+# that their relative module sources resolve as in the repository).
+INFRA_EXAMPLES := own-service
 
 INFRA_DOC_DIRS := $(ROOT)/infrastructure/terraform $(ROOT)/infrastructure/bootstrap $(wildcard $(ROOT)/infrastructure/terraform/modules/*)
 
@@ -31,17 +34,19 @@ infra-tools: ## check terraform and the aws CLI are installed; write the offline
 # lock files) never land in the source tree.
 $(INFRA_SRC): FORCE
 	@rm -rf $(INFRA_BUILD)/src && mkdir -p $(INFRA_BUILD)/src
-	@cp -r $(ROOT)/infrastructure $(INFRA_BUILD)/src/
-	@find $(INFRA_SRC) \( -name .terraform -o -name '.terraform.lock.hcl' -o -name '*.tfstate*' \) -prune -exec rm -rf {} +
+	@cp -r $(ROOT)/infrastructure $(ROOT)/examples $(INFRA_BUILD)/src/
+	@find $(INFRA_BUILD)/src \( -name .terraform -o -name '.terraform.lock.hcl' -o -name '*.tfstate*' \) -prune -exec rm -rf {} +
 .PHONY: FORCE
 FORCE:
 
 infra-fmt: infra-tools ## format the Terraform code in place
 	@$(INFRA_TF) fmt -recursive $(ROOT)/infrastructure
+	@$(INFRA_TF) fmt -recursive $(ROOT)/examples
 
 infra-fmt-check: infra-tools ## terraform fmt check, README tables equal to the code, shellcheck, static checks (backends, .trivyignore.yaml)
 	@echo "==> terraform fmt -check, README inputs/outputs tables, shellcheck"
 	@$(INFRA_TF) fmt -check -recursive -diff $(ROOT)/infrastructure
+	@$(INFRA_TF) fmt -check -recursive -diff $(ROOT)/examples
 	@$(ROOT)/tools/terraform-module-docs --check $(INFRA_DOC_DIRS)
 	@/usr/bin/python3 $(ROOT)/infrastructure/tests/static-checks $(ROOT)
 	@$(ENSURE_PACKAGES) shellcheck
@@ -56,12 +61,18 @@ infra-plumbing: ## test-infra's own plumbing: validate once, Ctrl-C stops the mo
 infra-docs: ## rewrite the inputs/outputs tables of the Terraform READMEs from the code
 	@$(ROOT)/tools/terraform-module-docs $(INFRA_DOC_DIRS)
 
-infra-validate: infra-tools $(INFRA_SRC) ## terraform init -backend=false and validate, both roots
+infra-validate: infra-tools $(INFRA_SRC) ## terraform init -backend=false and validate, both roots and the examples
 	@for r in $(INFRA_ROOTS); do \
 	  echo "==> terraform init and validate: infrastructure/$$r"; \
 	  $(INFRA_TF) -chdir=$(INFRA_SRC)/$$r init -backend=false -input=false -no-color >$(INFRA_BUILD)/init-$$r.log \
 	    || { cat $(INFRA_BUILD)/init-$$r.log >&2; exit 1; }; \
 	  $(INFRA_TF) -chdir=$(INFRA_SRC)/$$r validate -no-color; \
+	done
+	@for e in $(INFRA_EXAMPLES); do \
+	  echo "==> terraform init and validate: examples/$$e"; \
+	  $(INFRA_TF) -chdir=$(INFRA_BUILD)/src/examples/$$e init -backend=false -input=false -no-color >$(INFRA_BUILD)/init-example-$$e.log \
+	    || { cat $(INFRA_BUILD)/init-example-$$e.log >&2; exit 1; }; \
+	  $(INFRA_TF) -chdir=$(INFRA_BUILD)/src/examples/$$e validate -no-color; \
 	done
 
 infra-unit: infra-validate ## terraform test suites (mocked AWS provider) and the timing-budget messages
@@ -73,6 +84,10 @@ infra-suites: ## terraform test suites, timing messages and resource order, on t
 	@for r in $(INFRA_ROOTS); do \
 	  echo "==> terraform test: infrastructure/$$r"; \
 	  $(INFRA_TF) -chdir=$(INFRA_SRC)/$$r test -no-color | grep -v '\.\.\. pass$$'; \
+	done
+	@for e in $(INFRA_EXAMPLES); do \
+	  echo "==> terraform test: examples/$$e"; \
+	  $(INFRA_TF) -chdir=$(INFRA_BUILD)/src/examples/$$e test -no-color | grep -v '\.\.\. pass$$'; \
 	done
 	@echo "==> timing budget: each broken rule names itself"
 	@TF_CLI_CONFIG_FILE=$(INFRA_BUILD)/terraformrc $(ROOT)/infrastructure/tests/timing-messages $(INFRA_BUILD)/timing

@@ -15,6 +15,14 @@ locals {
   # A role with this trust is assumed only by a workflow job of this repository that runs
   # in the given GitHub environment (exact match: no wildcards, no branches, no pull
   # requests). Keyed by GitHub environment name.
+  # The repository as the subject claim names it: <owner>/<repo>, and with
+  # github_repository_ids also GitHub's immutable form <owner>@<id>/<repo>@<id> (the default
+  # for repositories created or renamed since 2026-07-15). StringEquals with a list matches
+  # either, each exactly; with one form the condition stays a single string.
+  github_subject_repos = concat([var.github_repository], var.github_repository_ids == null ? [] : [
+    "${split("/", var.github_repository)[0]}@${var.github_repository_ids.owner}/${split("/", var.github_repository)[1]}@${var.github_repository_ids.repository}"
+  ])
+
   github_trust = { for env in concat(var.environments, values(local.infrastructure_environments)) : env => jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -24,7 +32,7 @@ locals {
       Condition = {
         StringEquals = {
           "${local.github_host}:aud" = "sts.amazonaws.com"
-          "${local.github_host}:sub" = "repo:${var.github_repository}:environment:${env}"
+          "${local.github_host}:sub" = jsondecode(length(local.github_subject_repos) == 1 ? jsonencode("repo:${var.github_repository}:environment:${env}") : jsonencode([for r in local.github_subject_repos : "repo:${r}:environment:${env}"]))
         }
       }
     }]
@@ -236,7 +244,7 @@ resource "aws_iam_role" "terraform_plan" {
       Condition = {
         StringEquals = {
           "${local.github_host}:aud" = "sts.amazonaws.com"
-          "${local.github_host}:sub" = "repo:${var.github_repository}:pull_request"
+          "${local.github_host}:sub" = jsondecode(length(local.github_subject_repos) == 1 ? jsonencode("repo:${var.github_repository}:pull_request") : jsonencode([for r in local.github_subject_repos : "repo:${r}:pull_request"]))
         }
       }
     }]

@@ -69,6 +69,20 @@ variable "github_repository" {
   }
 }
 
+variable "github_repository_ids" {
+  description = "The immutable numeric IDs of github_repository's owner and of the repository. GitHub's OIDC subject claim names them (repo:<owner>@<owner id>/<repo>@<repo id>:...) for repositories created or renamed since 2026-07-15, or that opted in; the roles then trust that form besides the name-only one. null: the name-only form only."
+  type = object({
+    owner      = number
+    repository = number
+  })
+  default = null
+
+  validation {
+    condition     = var.github_repository_ids == null || try(var.github_repository_ids.owner > 0 && var.github_repository_ids.repository > 0 && floor(var.github_repository_ids.owner) == var.github_repository_ids.owner && floor(var.github_repository_ids.repository) == var.github_repository_ids.repository, false)
+    error_message = "github_repository_ids must be null or whole positive numbers { owner = ..., repository = ... } (GitHub's IDs of the owner and the repository)."
+  }
+}
+
 variable "environments" {
   description = "GitHub environments that get a deploy role each; a role trusts only workflow jobs that run in its environment."
   type        = list(string)

@@ -1,182 +1,88 @@
-locals {
-  name       = "${var.service_name}-${var.environment}"
-  codedeploy = var.deployment_strategy != "rolling"
+# This project's own environment: the composition module modules/service (which another
+# repository calls by source, with its own image and settings) with hello-service's
+# settings, per environment from environments/<env>.tfvars. The providers and the state
+# backend are this root's (providers.tf, versions.tf); the module has neither.
 
+locals {
   tags = merge(var.tags, {
     Project     = var.service_name
     Environment = var.environment
     ManagedBy   = "terraform"
   })
-
-  # The one timing budget: timing.json, with this environment's overrides on top. The
-  # local rehearsal (deploy/local/) reads the same file.
-  timing = merge(jsondecode(file("${path.module}/timing.json")), var.timing_overrides)
-
-  deploy_settings_parameter = "/${var.service_name}/${var.environment}/deploy-settings"
-
-  # The URL the pipeline verifies: the name the certificate covers, with HTTPS; the load
-  # balancer's own name only for plain HTTP (no certificate covers *.elb.amazonaws.com).
-  service_url = var.domain_name != null ? "https://${var.domain_name}" : module.alb.url
-  # The CodeDeploy test listener, under the same name and protocol as production.
-  test_url = local.codedeploy ? (var.domain_name != null ? "https://${var.domain_name}:${module.alb.test_listener_port}" : module.alb.test_url) : null
 }
 
-module "timing" {
-  source = "./modules/timing"
+module "service" {
+  source = "./modules/service"
 
-  budget = local.timing
-}
-
-module "vpc" {
-  source = "./modules/vpc"
-
-  name                 = local.name
-  cidr                 = var.vpc_cidr
-  az_count             = var.az_count
-  network_profile      = var.network_profile
-  enable_vpc_endpoints = var.enable_vpc_endpoints
-  enable_flow_logs     = var.enable_flow_logs
-}
-
-# The image repository is shared by every environment and made by infrastructure/bootstrap
-# (an image is built once and the same digest goes to staging, then production).
-data "aws_ecr_repository" "this" {
-  name = coalesce(var.ecr_repository_name, var.service_name)
-}
-
-module "alb" {
-  source = "./modules/alb"
-
-  name                = local.name
-  vpc_id              = module.vpc.vpc_id
-  vpc_cidr            = module.vpc.vpc_cidr
-  public_subnet_ids   = module.vpc.public_subnet_ids
-  certificate_arn     = var.certificate_arn
-  access_logs_bucket  = var.alb_access_logs_bucket
-  deletion_protection = var.alb_deletion_protection
-  codedeploy          = local.codedeploy
-  test_listener_cidrs = var.test_listener_cidrs
-
-  health_check = {
-    interval_s          = module.timing.budget.alb_health_check_interval_s
-    timeout_s           = module.timing.budget.alb_health_check_timeout_s
-    healthy_threshold   = module.timing.budget.alb_healthy_threshold
-    unhealthy_threshold = module.timing.budget.alb_unhealthy_threshold
-  }
-  deregistration_delay_s = module.timing.budget.alb_deregistration_delay_s
-  idle_timeout_s         = module.timing.budget.alb_idle_timeout_s
-}
-
-module "cloudwatch" {
-  source = "./modules/cloudwatch"
-
-  name                      = local.name
   service_name              = var.service_name
   environment               = var.environment
-  cluster_name              = local.name
-  ecs_service_name          = var.service_name
-  alb_arn_suffix            = module.alb.arn_suffix
-  target_group_arn_suffixes = module.alb.target_group_arn_suffixes
+  image_tag                 = var.image_tag
+  vpc_cidr                  = var.vpc_cidr
+  az_count                  = var.az_count
+  network_profile           = var.network_profile
+  enable_vpc_endpoints      = var.enable_vpc_endpoints
+  enable_flow_logs          = var.enable_flow_logs
+  certificate_arn           = var.certificate_arn
+  route53_zone_id           = var.route53_zone_id
+  domain_name               = var.domain_name
+  alb_access_logs_bucket    = var.alb_access_logs_bucket
+  alb_deletion_protection   = var.alb_deletion_protection
+  test_listener_cidrs       = var.test_listener_cidrs
+  deployment_strategy       = var.deployment_strategy
+  desired_count             = var.desired_count
+  cpu                       = var.cpu
+  memory                    = var.memory
+  cpu_architecture          = var.cpu_architecture
+  capacity_provider_weights = var.capacity_provider_weights
+  autoscaling               = var.autoscaling
+  container_insights        = var.container_insights
+  enable_execute_command    = var.enable_execute_command
+  log_level                 = var.log_level
   log_retention_days        = var.log_retention_days
   alarm_email               = var.alarm_email
-  thresholds                = var.alarm_thresholds
+  alarm_thresholds          = var.alarm_thresholds
+  ecr_repository_name       = var.ecr_repository_name
+  deploy_role_name          = var.deploy_role_name
+
+  # The budget in force: timing.json with this environment's overrides (the module merges
+  # them onto timing.json; the local rehearsal in deploy/local/ reads the same file).
+  timing = var.timing_overrides
 }
 
-module "iam" {
-  source = "./modules/iam"
+# Everything below lived in this root before the composition module existed; the moved
+# blocks let an existing state follow it without destroying or replacing anything.
 
-  name                  = local.name
-  ecr_repository_arn    = data.aws_ecr_repository.this.arn
-  log_group_arn         = module.cloudwatch.log_group_arn
-  cluster_name          = local.name
-  ecs_service_name      = var.service_name
-  task_family           = local.name
-  codedeploy            = local.codedeploy
-  codedeploy_app_name   = local.codedeploy ? local.name : null
-  codedeploy_group_name = local.codedeploy ? var.service_name : null
-  deploy_role_name      = var.deploy_role_name
-
-  deploy_settings_parameter_name = local.deploy_settings_parameter
+moved {
+  from = module.timing
+  to   = module.service.module.timing
 }
 
-module "ecs" {
-  source = "./modules/ecs"
-
-  cluster_name     = local.name
-  service_name     = var.service_name
-  task_family      = local.name
-  container_name   = var.service_name
-  image            = "${data.aws_ecr_repository.this.repository_url}:${var.image_tag}"
-  cpu              = var.cpu
-  memory           = var.memory
-  cpu_architecture = var.cpu_architecture
-  desired_count    = var.desired_count
-  app_env          = var.environment
-  log_level        = var.log_level
-  log_group_name   = module.cloudwatch.log_group_name
-  timing           = module.timing.budget
-
-  vpc_id                  = module.vpc.vpc_id
-  private_subnet_ids      = module.vpc.private_subnet_ids
-  alb_security_group_id   = module.alb.security_group_id
-  target_group_arns       = module.alb.target_group_arns
-  target_group_names      = module.alb.target_group_names
-  production_listener_arn = module.alb.production_listener_arn
-  test_listener_arn       = module.alb.test_listener_arn
-  alb_resource_label      = "${module.alb.arn_suffix}/${module.alb.target_group_arn_suffixes["blue"]}"
-
-  execution_role_arn  = module.iam.execution_role_arn
-  task_role_arn       = module.iam.task_role_arn
-  codedeploy_role_arn = module.iam.codedeploy_role_arn
-
-  deployment_strategy           = var.deployment_strategy
-  deployment_alarm_names        = module.cloudwatch.deployment_alarm_names
-  codedeploy_ready_wait_minutes = module.timing.budget.codedeploy_ready_wait_minutes
-  capacity_provider_weights     = var.capacity_provider_weights
-  container_insights            = var.container_insights
-  enable_execute_command        = var.enable_execute_command
-  autoscaling                   = var.autoscaling
+moved {
+  from = module.vpc
+  to   = module.service.module.vpc
 }
 
-# Everything the deploy pipeline needs to ship a version, in one parameter its role may
-# read: names to address, roles to pass, the task size, and the values of every
-# placeholder of the container definition template except the image. The pipeline then
-# renders the same template Terraform renders, and needs no access to Terraform's state.
-# The pipeline's reader (scripts/lib/settings.sh) checks this shape key by key; the moto
-# run (infrastructure/tests/moto-e2e) deploys from the parameter it applied and compares.
-resource "aws_ssm_parameter" "deploy_settings" {
-  name        = local.deploy_settings_parameter
-  description = "Deploy settings of ${local.name} (written by Terraform, read by the deploy pipeline)"
-  type        = "String"
-  value = jsonencode({
-    aws_region                       = var.aws_region
-    deployment_strategy              = var.deployment_strategy
-    ecr_repository_name              = data.aws_ecr_repository.this.name
-    ecr_repository_url               = data.aws_ecr_repository.this.repository_url
-    cluster_name                     = module.ecs.cluster_name
-    service_name                     = module.ecs.service_name
-    task_family                      = module.ecs.task_family
-    container_name                   = module.ecs.container_name
-    container_port                   = module.ecs.container_template_values.container_port
-    cpu                              = var.cpu
-    memory                           = var.memory
-    cpu_architecture                 = var.cpu_architecture
-    execution_role_arn               = module.iam.execution_role_arn
-    task_role_arn                    = module.iam.task_role_arn
-    codedeploy_app_name              = module.ecs.codedeploy_app_name
-    codedeploy_deployment_group_name = module.ecs.codedeploy_deployment_group_name
-    alb_url                          = module.alb.url
-    service_url                      = local.service_url
-    test_url                         = local.test_url
-    network_configuration            = module.ecs.network_configuration
-    capacity_provider_strategy       = module.ecs.capacity_provider_strategy
-    container_template_values        = module.ecs.container_template_values
-  })
+moved {
+  from = module.alb
+  to   = module.service.module.alb
+}
 
-  lifecycle {
-    precondition {
-      condition     = (var.domain_name == null) == (var.certificate_arn == null)
-      error_message = "Set domain_name and certificate_arn together: the pipeline verifies https://<domain_name>, and the ALB's own DNS name is covered by no certificate of yours. Without either, the service is plain HTTP on the ALB's name (a demo)."
-    }
-  }
+moved {
+  from = module.cloudwatch
+  to   = module.service.module.cloudwatch
+}
+
+moved {
+  from = module.iam
+  to   = module.service.module.iam
+}
+
+moved {
+  from = module.ecs
+  to   = module.service.module.ecs
+}
+
+moved {
+  from = aws_ssm_parameter.deploy_settings
+  to   = module.service.aws_ssm_parameter.deploy_settings
 }

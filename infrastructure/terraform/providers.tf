@@ -17,6 +17,7 @@ provider "aws" {
   s3_use_path_style           = local.emulated
 
   endpoints {
+    acm                    = local.endpoint
     applicationautoscaling = local.endpoint
     cloudwatch             = local.endpoint
     codedeploy             = local.endpoint
@@ -24,9 +25,11 @@ provider "aws" {
     ecr                    = local.endpoint
     ecs                    = local.endpoint
     elbv2                  = local.endpoint
+    events                 = local.endpoint
     iam                    = local.endpoint
     kms                    = local.endpoint
     logs                   = local.endpoint
+    route53                = local.endpoint
     s3                     = local.endpoint
     sns                    = local.endpoint
     ssm                    = local.endpoint

@@ -83,19 +83,43 @@ variable "enable_flow_logs" {
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate for HTTPS on the ALB (HTTP then redirects to HTTPS), issued for domain_name; set both or neither. null serves plain HTTP on the ALB's own name, for a demo only."
+  description = "An ACM certificate of yours for domain_name (HTTPS on the ALB; HTTP then redirects to HTTPS). Leave it null with route53_zone_id: the module then requests and validates one. Without domain_name it must be null: the ALB's own DNS name is covered by no certificate of yours."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", coalesce(var.certificate_arn, "x")))
+    error_message = "certificate_arn must be null or an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+  }
+}
+
+variable "route53_zone_id" {
+  description = "The Route 53 hosted zone that holds domain_name. With it the module makes the DNS-validated ACM certificate (unless certificate_arn is given) and the alias record that points domain_name at the load balancer. null: both are yours."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", coalesce(var.route53_zone_id, "x")))
+    error_message = "route53_zone_id must be null or a hosted zone ID such as Z0123456789ABCDEFGHIJ."
+  }
 }
 
 variable "domain_name" {
-  description = "The name clients use (and certificate_arn covers), such as app.example.com; point it at alb_dns_name (docs/SETUP.md). It becomes service_url, the URL the pipeline verifies. Set it together with certificate_arn; null for the plain-HTTP demo."
+  description = "The name clients use, such as app.example.com: it becomes service_url (https://<domain_name>), the URL the pipeline verifies. Give with it route53_zone_id (the module makes the certificate and the alias record) or certificate_arn (yours; point the name at alb_dns_name, docs/SETUP.md). null: the plain-HTTP demo on the ALB's own name."
   type        = string
   default     = null
 
   validation {
     condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
     error_message = "domain_name must be null or a lower-case DNS name such as app.example.com (no scheme, port or path)."
+  }
+  validation {
+    condition     = var.domain_name == null || var.certificate_arn != null || var.route53_zone_id != null
+    error_message = "domain_name needs route53_zone_id (the module then makes a DNS-validated certificate and the alias record) or certificate_arn (a certificate of yours for that name): HTTPS is what the pipeline verifies on it."
+  }
+  validation {
+    condition     = var.domain_name != null || (var.certificate_arn == null && var.route53_zone_id == null)
+    error_message = "certificate_arn and route53_zone_id need domain_name, the name the certificate covers and the record is made for: the pipeline verifies https://<domain_name>, and the ALB's own DNS name is covered by no certificate of yours."
   }
 }
 
@@ -163,13 +187,13 @@ variable "capacity_provider_weights" {
 }
 
 variable "autoscaling" {
-  description = "Service auto scaling (see the ecs module). enabled = false switches it off, which the moto_server test run needs: moto cannot read back a scalable target."
+  description = "Service auto scaling (see the ecs module): on CPU only by default (requests_per_target = 0); a requests-per-target policy beside it when requests_per_target > 0. enabled = false switches it off, which the moto_server test run needs: moto cannot read back a scalable target."
   type = object({
     enabled             = optional(bool, true)
     min_capacity        = optional(number, 1)
     max_capacity        = optional(number, 4)
     cpu_target_percent  = optional(number, 70)
-    requests_per_target = optional(number, 1000)
+    requests_per_target = optional(number, 0)
     scale_in_cooldown   = optional(number, 300)
     scale_out_cooldown  = optional(number, 60)
   })
@@ -219,6 +243,9 @@ variable "alarm_thresholds" {
     error_5xx_percent = optional(number, 5)
     p99_latency_s     = optional(number, 1)
     unhealthy_hosts   = optional(number, 0)
+
+    spot_interruptions          = optional(number, 3)
+    spot_interruptions_period_s = optional(number, 3600)
   })
   default = {}
 }

@@ -273,3 +273,27 @@ run "invalid_state_kms_key_arn" {
   }
   expect_failures = [var.state_kms_key_arn]
 }
+
+# GitHub's immutable subject claims (repo:<owner>@<id>/<repo>@<id>:...): with the IDs the
+# roles trust that form too, each subject exactly.
+run "immutable_subject_claims" {
+  command = plan
+  variables {
+    github_repository_ids = { owner = 123456, repository = 456789 }
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.terraform_plan[0].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == [
+      "repo:example-org/hello-service:pull_request", "repo:example-org@123456/hello-service@456789:pull_request",
+    ]
+    error_message = "The plan role trusts the pull requests of this repository under both subject forms."
+  }
+}
+
+run "invalid_repository_ids" {
+  command = plan
+  variables {
+    github_repository_ids = { owner = 0, repository = 1.5 }
+  }
+  expect_failures = [var.github_repository_ids]
+}

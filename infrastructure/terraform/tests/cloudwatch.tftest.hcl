@@ -235,3 +235,74 @@ run "invalid_alarm_topic_kms_key_arn" {
   }
   expect_failures = [var.alarm_topic_kms_key_arn]
 }
+
+# Fargate Spot interruptions: an EventBridge rule on this cluster's tasks stopped with
+# stopCode SpotInterruption, a log group it writes to, a metric filter counting them, an
+# alarm on their rate and a dashboard widget.
+run "spot_interruptions" {
+  command = apply
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    thresholds = { spot_interruptions = 2, spot_interruptions_period_s = 1800 }
+  }
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.spot_interruptions.event_pattern) == {
+      source        = ["aws.ecs"]
+      "detail-type" = ["ECS Task State Change"]
+      detail = {
+        clusterArn = ["arn:aws:ecs:us-east-1:123456789012:cluster/hello-service-test"]
+        lastStatus = ["STOPPED"]
+        stopCode   = ["SpotInterruption"]
+      }
+    }
+    error_message = "The rule matches this cluster's tasks stopped by a Spot interruption, once each (the STOPPED event)."
+  }
+  assert {
+    condition = (aws_cloudwatch_event_target.spot_interruptions.arn == aws_cloudwatch_log_group.spot_interruptions.arn &&
+    startswith(aws_cloudwatch_log_group.spot_interruptions.name, "/aws/events/"))
+    error_message = "The rule writes to a log group under /aws/events/ (the only ones EventBridge writes to)."
+  }
+  assert {
+    condition = (jsondecode(aws_cloudwatch_log_resource_policy.spot_interruptions.policy_document).Statement[0].Resource == "${aws_cloudwatch_log_group.spot_interruptions.arn}:*" &&
+    jsondecode(aws_cloudwatch_log_resource_policy.spot_interruptions.policy_document).Statement[0].Condition.ArnEquals["aws:SourceArn"] == aws_cloudwatch_event_rule.spot_interruptions.arn)
+    error_message = "Only this rule may write, and only to this log group."
+  }
+  assert {
+    condition = (aws_cloudwatch_log_metric_filter.spot_interruptions.pattern == "{ $.detail.stopCode = \"SpotInterruption\" }" &&
+      aws_cloudwatch_log_metric_filter.spot_interruptions.metric_transformation[0].name == aws_cloudwatch_metric_alarm.spot_interruptions.metric_name &&
+    aws_cloudwatch_log_metric_filter.spot_interruptions.metric_transformation[0].namespace == aws_cloudwatch_metric_alarm.spot_interruptions.namespace)
+    error_message = "The metric filter counts the interruptions into the metric the alarm watches."
+  }
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.spot_interruptions.threshold == 2 && aws_cloudwatch_metric_alarm.spot_interruptions.period == 1800 &&
+      aws_cloudwatch_metric_alarm.spot_interruptions.statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.spot_interruptions.comparison_operator == "GreaterThanOrEqualToThreshold" &&
+      aws_cloudwatch_metric_alarm.spot_interruptions.dimensions == tomap({ ClusterArn = "arn:aws:ecs:us-east-1:123456789012:cluster/hello-service-test" }) &&
+    aws_cloudwatch_metric_alarm.spot_interruptions.alarm_actions == toset([aws_sns_topic.alarms.arn]))
+    error_message = "The alarm fires at 2 interruptions within 30 minutes, to the alarm topic."
+  }
+  assert {
+    condition = length([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : w
+    if w.type == "metric" && try(w.properties.metrics[0][1], "") == "SpotInterruptions"]) == 1
+    error_message = "The dashboard has a Spot interruptions widget."
+  }
+  assert {
+    condition = contains([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : w if w.type == "alarm"][0].properties.alarms,
+    aws_cloudwatch_metric_alarm.spot_interruptions.arn)
+    error_message = "The dashboard's alarm widget shows the Spot interruptions alarm."
+  }
+}
+
+run "invalid_spot_interruptions_period" {
+  command = plan
+  module {
+    source = "./modules/cloudwatch"
+  }
+  variables {
+    thresholds = { spot_interruptions_period_s = 90 }
+  }
+  expect_failures = [var.thresholds]
+}

@@ -287,6 +287,10 @@ run "autoscaling" {
     source = "./modules/ecs"
   }
 
+  variables {
+    autoscaling = { requests_per_target = 600 }
+  }
+
   assert {
     condition = (aws_appautoscaling_target.this[0].min_capacity == 1 && aws_appautoscaling_target.this[0].max_capacity == 4 &&
     aws_appautoscaling_target.this[0].resource_id == "service/hello-service-test/hello-service")
@@ -441,6 +445,7 @@ run "requests_policy_without_resource_label" {
   }
   variables {
     alb_resource_label = null
+    autoscaling        = { requests_per_target = 600 }
   }
   expect_failures = [aws_appautoscaling_policy.requests]
 }
@@ -694,6 +699,151 @@ run "invalid_autoscaling_cooldown" {
   }
   variables {
     autoscaling = { scale_in_cooldown = -1 }
+  }
+  expect_failures = [var.autoscaling]
+}
+
+# Another service's container: its port, liveness check, environment, secrets, command
+# and a writable root file system, all in the one template.
+run "own_container" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    container_port           = 8080
+    readonly_root_filesystem = false
+    liveness_command         = ["CMD-SHELL", "curl -fsS http://127.0.0.1:8080/healthz || exit 1"]
+    container_environment    = { FEATURE_X = "on", QUOTE = "a \"b\" <c>" }
+    container_secrets = {
+      DB_PASSWORD = "arn:aws:ssm:us-east-1:123456789012:parameter/orders/db-password"
+      API_KEY     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/api-AbCdEf:key::"
+    }
+    container_command = ["gunicorn", "-b", "0.0.0.0:8080", "app:app"]
+  }
+
+  assert {
+    condition = (jsondecode(aws_ecs_task_definition.this.container_definitions)[0].portMappings[0].containerPort == 8080 &&
+    [for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "PORT"] == ["8080"])
+    error_message = "The container port is the port mapping and PORT."
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].readonlyRootFilesystem == false
+    error_message = "readonly_root_filesystem = false gives a writable root file system."
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command == ["CMD-SHELL", "curl -fsS http://127.0.0.1:8080/healthz || exit 1"]
+    error_message = "The liveness command is the container health check."
+  }
+  assert {
+    condition = ([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "FEATURE_X"] == ["on"] &&
+      [for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.value if e.name == "QUOTE"] == ["a \"b\" <c>"] &&
+    length(jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment) == 11)
+    error_message = "container_environment comes after the service's nine variables, values intact."
+  }
+  assert {
+    condition = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].secrets == [
+      { name = "API_KEY", valueFrom = "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/api-AbCdEf:key::" },
+      { name = "DB_PASSWORD", valueFrom = "arn:aws:ssm:us-east-1:123456789012:parameter/orders/db-password" },
+    ]
+    error_message = "container_secrets become the container's secrets, by name."
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].command == ["gunicorn", "-b", "0.0.0.0:8080", "app:app"]
+    error_message = "container_command is the container's command."
+  }
+}
+
+run "defaults_leave_command_and_secrets_out" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+
+  assert {
+    condition = (!contains(keys(jsondecode(aws_ecs_task_definition.this.container_definitions)[0]), "command") &&
+      !contains(keys(jsondecode(aws_ecs_task_definition.this.container_definitions)[0]), "secrets") &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[0].readonlyRootFilesystem == true &&
+    jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command == ["CMD", "/hello-service", "healthcheck"])
+    error_message = "By default: no command or secrets member (the image's CMD), a read-only root file system, the binary's own health check."
+  }
+}
+
+run "invalid_liveness_command" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    liveness_command = ["/hello-service", "healthcheck"]
+  }
+  expect_failures = [var.liveness_command]
+}
+
+run "invalid_environment_redefines_port" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    container_environment = { PORT = "80" }
+  }
+  expect_failures = [var.container_environment]
+}
+
+run "invalid_secret_not_an_arn" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    container_secrets = { DB_PASSWORD = "/orders/db-password" }
+  }
+  expect_failures = [var.container_secrets]
+}
+
+run "invalid_secret_also_in_environment" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    container_environment = { TOKEN = "x" }
+    container_secrets     = { TOKEN = "arn:aws:ssm:us-east-1:123456789012:parameter/t" }
+  }
+  expect_failures = [var.container_secrets]
+}
+
+run "invalid_empty_command" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    container_command = []
+  }
+  expect_failures = [var.container_command]
+}
+
+run "autoscaling_cpu_only_by_default" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+
+  assert {
+    condition     = length(aws_appautoscaling_policy.cpu) == 1 && length(aws_appautoscaling_policy.requests) == 0
+    error_message = "By default the service scales on CPU only (requests_per_target = 0)."
+  }
+}
+
+run "invalid_negative_requests_per_target" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    autoscaling = { requests_per_target = -1 }
   }
   expect_failures = [var.autoscaling]
 }

@@ -207,3 +207,36 @@ run "invalid_deploy_settings_parameter_name" {
   }
   expect_failures = [var.deploy_settings_parameter_name]
 }
+
+run "secrets_exactly_these" {
+  command = plan
+  module {
+    source = "./modules/iam"
+  }
+  variables {
+    secret_arns = [
+      "arn:aws:ssm:us-east-1:123456789012:parameter/orders/db-password",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/api-AbCdEf:key::",
+    ]
+  }
+
+  assert {
+    condition = ([for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : [s.Action, s.Resource] if s.Sid == "ReadTheseParameters"] ==
+      [["ssm:GetParameters", ["arn:aws:ssm:us-east-1:123456789012:parameter/orders/db-password"]]] &&
+      [for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : [s.Action, s.Resource] if s.Sid == "ReadTheseSecrets"] ==
+    [["secretsmanager:GetSecretValue", ["arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/api-AbCdEf"]]])
+    error_message = "The execution role reads exactly the container's parameters and secrets (a secret's JSON key is not part of its ARN)."
+  }
+}
+
+run "no_secrets_no_grant" {
+  command = plan
+  module {
+    source = "./modules/iam"
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if contains(["ReadTheseParameters", "ReadTheseSecrets"], s.Sid)]) == 0
+    error_message = "Without secrets the execution role reads no parameter or secret."
+  }
+}

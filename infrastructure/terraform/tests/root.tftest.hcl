@@ -22,11 +22,11 @@ run "defaults" {
   }
   assert {
     condition = (output.ecr_repository_url == "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service" &&
-    data.aws_ecr_repository.this.name == "hello-service")
+    module.service.deploy_settings.ecr_repository_name == "hello-service")
     error_message = "The environment deploys from the shared repository, named after the service by default (an output)."
   }
   assert {
-    condition     = jsondecode(aws_ssm_parameter.deploy_settings.value).ecr_repository_url == output.ecr_repository_url
+    condition     = module.service.deploy_settings.ecr_repository_url == output.ecr_repository_url
     error_message = "The deploy settings name the shared repository."
   }
   assert {
@@ -66,25 +66,25 @@ run "defaults" {
     error_message = "The deploy settings are published at /<service>/<environment>/deploy-settings."
   }
   assert {
-    condition = (jsondecode(aws_ssm_parameter.deploy_settings.value).container_template_values == output.container_template_values &&
-      jsondecode(aws_ssm_parameter.deploy_settings.value).task_family == output.task_family &&
-      jsondecode(aws_ssm_parameter.deploy_settings.value).execution_role_arn == output.execution_role_arn &&
-    jsondecode(aws_ssm_parameter.deploy_settings.value).deployment_strategy == "rolling")
+    condition = (module.service.deploy_settings.container_template_values == output.container_template_values &&
+      module.service.deploy_settings.task_family == output.task_family &&
+      module.service.deploy_settings.execution_role_arn == output.execution_role_arn &&
+    module.service.deploy_settings.deployment_strategy == "rolling")
     error_message = "The deploy settings carry the template values, the family, the roles to pass and the strategy."
   }
   assert {
-    condition = (jsondecode(aws_ssm_parameter.deploy_settings.value).service_url == output.alb_url && output.service_url == output.alb_url &&
-    jsondecode(aws_ssm_parameter.deploy_settings.value).test_url == null && output.test_url == null)
+    condition = (module.service.deploy_settings.service_url == output.alb_url && output.service_url == output.alb_url &&
+    module.service.deploy_settings.test_url == null && output.test_url == null)
     error_message = "Plain HTTP: the pipeline verifies the ALB's own URL; rolling has no test URL."
   }
   assert {
-    condition = (jsondecode(aws_ssm_parameter.deploy_settings.value).network_configuration == {
-      subnets = module.vpc.private_subnet_ids, security_groups = [module.ecs.tasks_security_group_id], assign_public_ip = false
+    condition = (module.service.deploy_settings.network_configuration == {
+      subnets = module.service.private_subnet_ids, security_groups = [module.service.tasks_security_group_id], assign_public_ip = false
     })
     error_message = "The deploy settings carry the service's network configuration (private subnets, the tasks' group, no public IP) for the AppSpec."
   }
   assert {
-    condition     = jsondecode(aws_ssm_parameter.deploy_settings.value).capacity_provider_strategy == [{ capacity_provider = "FARGATE", weight = 1, base = 1 }]
+    condition     = module.service.deploy_settings.capacity_provider_strategy == [{ capacity_provider = "FARGATE", weight = 1, base = 1 }]
     error_message = "The deploy settings carry the service's capacity provider strategy for the AppSpec."
   }
 }
@@ -130,12 +130,12 @@ run "strategy_canary" {
   }
   assert {
     condition = (output.service_url == "https://hello.example.com" && output.test_url == "https://hello.example.com:8443" &&
-      jsondecode(aws_ssm_parameter.deploy_settings.value).service_url == "https://hello.example.com" &&
-    jsondecode(aws_ssm_parameter.deploy_settings.value).test_url == "https://hello.example.com:8443")
+      module.service.deploy_settings.service_url == "https://hello.example.com" &&
+    module.service.deploy_settings.test_url == "https://hello.example.com:8443")
     error_message = "With a domain the pipeline verifies https://<domain> (the name the certificate covers), and the test listener under the same name."
   }
   assert {
-    condition     = jsondecode(aws_ssm_parameter.deploy_settings.value).capacity_provider_strategy == [{ capacity_provider = "FARGATE", weight = 1, base = 1 }]
+    condition     = module.service.deploy_settings.capacity_provider_strategy == [{ capacity_provider = "FARGATE", weight = 1, base = 1 }]
     error_message = "CodeDeploy strategies publish the capacity provider strategy for the AppSpec too."
   }
 }
@@ -157,15 +157,15 @@ run "certificate_without_domain_refused" {
   variables {
     certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
   }
-  expect_failures = [aws_ssm_parameter.deploy_settings]
+  expect_failures = [var.domain_name]
 }
 
-run "domain_without_certificate_refused" {
+run "domain_without_certificate_or_zone_refused" {
   command = plan
   variables {
     domain_name = "hello.example.com"
   }
-  expect_failures = [aws_ssm_parameter.deploy_settings]
+  expect_failures = [var.domain_name]
 }
 
 run "invalid_domain_name" {

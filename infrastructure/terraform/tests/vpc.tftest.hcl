@@ -195,3 +195,51 @@ run "invalid_flow_logs_retention" {
   }
   expect_failures = [var.flow_logs_retention_days]
 }
+
+# Secure by default: the default security group has no rules; each subnet tier has its own
+# network ACL, TCP only, with the return traffic on the ephemeral ports.
+run "default_security_group_and_network_acls" {
+  command = plan
+  module {
+    source = "./modules/vpc"
+  }
+  variables {
+    public_ingress_ports = [80, 443, 8443]
+  }
+
+  assert {
+    condition     = length(aws_default_security_group.this.ingress) == 0 && length(aws_default_security_group.this.egress) == 0
+    error_message = "The default security group is managed with no rules."
+  }
+  assert {
+    condition = (toset([for r in aws_network_acl.public.ingress : "${r.protocol}:${r.from_port}-${r.to_port}:${r.cidr_block}"]) == toset([
+      "tcp:80-80:0.0.0.0/0", "tcp:443-443:0.0.0.0/0", "tcp:8443-8443:0.0.0.0/0", "tcp:0-65535:10.0.0.0/16", "tcp:1024-65535:0.0.0.0/0",
+    ]) && alltrue([for r in aws_network_acl.public.ingress : r.action == "allow"]))
+    error_message = "Public tier in: the listener ports from anywhere, TCP from the VPC, responses on the ephemeral ports."
+  }
+  assert {
+    condition = (toset([for r in aws_network_acl.private.ingress : "${r.protocol}:${r.from_port}-${r.to_port}:${r.cidr_block}"]) == toset([
+      "tcp:0-65535:10.0.0.0/16", "tcp:1024-65535:0.0.0.0/0",
+    ]))
+    error_message = "Private tier in: TCP from the VPC and responses on the ephemeral ports only (nothing from the internet to a low port)."
+  }
+  assert {
+    condition     = length([for r in concat(tolist(aws_network_acl.public.egress), tolist(aws_network_acl.private.egress)) : r if r.protocol != "tcp"]) == 0
+    error_message = "The network ACLs allow TCP only."
+  }
+  assert {
+    condition     = length(aws_network_acl.public.subnet_ids) == 2 && length(aws_network_acl.private.subnet_ids) == 2
+    error_message = "Each tier's ACL covers that tier's subnets."
+  }
+}
+
+run "invalid_public_ingress_ports" {
+  command = plan
+  module {
+    source = "./modules/vpc"
+  }
+  variables {
+    public_ingress_ports = [0]
+  }
+  expect_failures = [var.public_ingress_ports]
+}

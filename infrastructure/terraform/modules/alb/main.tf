@@ -1,5 +1,6 @@
 locals {
-  https         = var.certificate_arn != null
+  # Known at plan time even when the certificate is made in the same apply (https).
+  https         = var.https != null ? var.https : var.certificate_arn != null
   listener_port = local.https ? 443 : 80
   protocol      = local.https ? "HTTPS" : "HTTP"
 

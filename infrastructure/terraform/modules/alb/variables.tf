@@ -66,6 +66,12 @@ variable "certificate_arn" {
   }
 }
 
+variable "https" {
+  description = "Serve HTTPS with certificate_arn. null: HTTPS exactly when certificate_arn is set. Set it (true) when the certificate is made in the same apply, whose ARN a plan does not know yet."
+  type        = bool
+  default     = null
+}
+
 variable "ssl_policy" {
   description = "TLS security policy of the HTTPS listener; only the TLS 1.3 + 1.2 (or 1.3 only) ELB policies are accepted, and not the Ext1/Ext2 variants, which add older ciphers."
   type        = string

@@ -8,6 +8,9 @@ locals {
   alb_dimension = { LoadBalancer = var.alb_arn_suffix }
   ecs_dimension = { ClusterName = var.cluster_name, ServiceName = var.ecs_service_name }
 
+  cluster_arn = "arn:${data.aws_partition.current.partition}:ecs:${local.region}:${data.aws_caller_identity.current.account_id}:cluster/${var.cluster_name}"
+  spot_metric = { namespace = "ECS/SpotInterruptions", name = "SpotInterruptions" }
+
   # The dimensions every EMF record of the service carries.
   emf_dimensions = ["Service", var.service_name, "Environment", var.environment]
 }
@@ -290,7 +293,20 @@ resource "aws_cloudwatch_dashboard" "this" {
         }
       },
       {
-        type = "alarm", x = 0, y = 18, width = 24, height = 3
+        type = "metric", x = 0, y = 18, width = 24, height = 6
+        properties = {
+          title  = "Fargate Spot interruptions (tasks stopped by SpotInterruption)"
+          region = local.region
+          stat   = "Sum"
+          period = 300
+          metrics = [
+            [local.spot_metric.namespace, local.spot_metric.name, "ClusterArn", local.cluster_arn, { label = "interruptions per 5 min" }],
+          ]
+          annotations = { horizontal = [{ label = "alarm: per ${var.thresholds.spot_interruptions_period_s} s", value = var.thresholds.spot_interruptions }] }
+        }
+      },
+      {
+        type = "alarm", x = 0, y = 24, width = 24, height = 3
         properties = {
           title = "Alarms"
           alarms = concat(
@@ -299,6 +315,7 @@ resource "aws_cloudwatch_dashboard" "this" {
               aws_cloudwatch_metric_alarm.memory_high.arn,
               aws_cloudwatch_metric_alarm.error_rate_5xx.arn,
               aws_cloudwatch_metric_alarm.latency_p99.arn,
+              aws_cloudwatch_metric_alarm.spot_interruptions.arn,
             ],
             [for a in aws_cloudwatch_metric_alarm.unhealthy_hosts : a.arn],
           )
@@ -306,4 +323,89 @@ resource "aws_cloudwatch_dashboard" "this" {
       },
     ]
   })
+}
+
+# Fargate Spot interruptions, counted. ECS sends a task state change event to EventBridge
+# for each step of a task's life; a task Fargate reclaims carries stopCode
+# SpotInterruption, from its two-minute notice (still RUNNING, desired STOPPED) to its end.
+# The rule takes the final STOPPED event only, so that each interrupted task of this
+# cluster counts once; it writes the event to a log group, whose metric filter counts it.
+resource "aws_cloudwatch_log_group" "spot_interruptions" {
+  # EventBridge writes only to log groups under /aws/events/.
+  name              = "/aws/events/${var.name}-spot-interruptions"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_rule" "spot_interruptions" {
+  name        = "${var.name}-spot-interruptions"
+  description = "Tasks of ${var.cluster_name} stopped by a Fargate Spot interruption"
+  event_pattern = jsonencode({
+    source        = ["aws.ecs"]
+    "detail-type" = ["ECS Task State Change"]
+    detail = {
+      clusterArn = [local.cluster_arn]
+      lastStatus = ["STOPPED"]
+      stopCode   = ["SpotInterruption"]
+    }
+  })
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "spot_interruptions" {
+  rule      = aws_cloudwatch_event_rule.spot_interruptions.name
+  target_id = "log-group"
+  arn       = aws_cloudwatch_log_group.spot_interruptions.arn
+}
+
+# EventBridge writes to a log group through the log group's resource policy (the account
+# has at most 10 such policies, one per rule-log group pair here).
+resource "aws_cloudwatch_log_resource_policy" "spot_interruptions" {
+  policy_name = "${var.name}-spot-interruptions"
+  policy_document = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "EventBridgeWritesSpotInterruptions"
+      Effect    = "Allow"
+      Principal = { Service = ["events.amazonaws.com", "delivery.logs.amazonaws.com"] }
+      Action    = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource  = "${aws_cloudwatch_log_group.spot_interruptions.arn}:*"
+      Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.spot_interruptions.arn } }
+    }]
+  })
+}
+
+resource "aws_cloudwatch_log_metric_filter" "spot_interruptions" {
+  name           = "${var.name}-spot-interruptions"
+  log_group_name = aws_cloudwatch_log_group.spot_interruptions.name
+  pattern        = "{ $.detail.stopCode = \"SpotInterruption\" }"
+
+  metric_transformation {
+    namespace  = local.spot_metric.namespace
+    name       = local.spot_metric.name
+    value      = "1"
+    unit       = "Count"
+    dimensions = { ClusterArn = "$.detail.clusterArn" }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "spot_interruptions" {
+  alarm_name          = "${var.name}-spot-interruptions"
+  alarm_description   = "At least ${var.thresholds.spot_interruptions} Fargate Spot interruptions of ${var.cluster_name} in ${var.thresholds.spot_interruptions_period_s} s: Spot capacity is scarce; consider more weight on FARGATE (capacity_provider_weights)."
+  namespace           = local.spot_metric.namespace
+  metric_name         = local.spot_metric.name
+  dimensions          = { ClusterArn = local.cluster_arn }
+  statistic           = "Sum"
+  period              = var.thresholds.spot_interruptions_period_s
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = var.thresholds.spot_interruptions
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = var.tags
 }

@@ -85,13 +85,16 @@ variable "alarm_email" {
 }
 
 variable "thresholds" {
-  description = "Alarm thresholds: cpu_percent and memory_percent (ECS service averages), error_5xx_percent (target and ELB 5xx per request), p99_latency_s (target response time), unhealthy_hosts (per target group)."
+  description = "Alarm thresholds: cpu_percent and memory_percent (ECS service averages), error_5xx_percent (target and ELB 5xx per request), p99_latency_s (target response time), unhealthy_hosts (per target group), spot_interruptions Fargate Spot interruptions within spot_interruptions_period_s seconds (a multiple of 60, at most a day)."
   type = object({
     cpu_percent       = optional(number, 85)
     memory_percent    = optional(number, 85)
     error_5xx_percent = optional(number, 5)
     p99_latency_s     = optional(number, 1)
     unhealthy_hosts   = optional(number, 0)
+
+    spot_interruptions          = optional(number, 3)
+    spot_interruptions_period_s = optional(number, 3600)
   })
   default = {}
 
@@ -103,6 +106,11 @@ variable "thresholds" {
   validation {
     condition     = var.thresholds.p99_latency_s > 0 && var.thresholds.unhealthy_hosts >= 0
     error_message = "thresholds.p99_latency_s must be above 0 and thresholds.unhealthy_hosts at least 0."
+  }
+  validation {
+    condition = (var.thresholds.spot_interruptions >= 1 && floor(var.thresholds.spot_interruptions) == var.thresholds.spot_interruptions &&
+    var.thresholds.spot_interruptions_period_s >= 60 && var.thresholds.spot_interruptions_period_s <= 86400 && var.thresholds.spot_interruptions_period_s % 60 == 0)
+    error_message = "thresholds.spot_interruptions must be a whole number of at least 1, and spot_interruptions_period_s a multiple of 60 seconds up to 86400."
   }
 }
 

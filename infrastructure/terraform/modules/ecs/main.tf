@@ -39,6 +39,16 @@ locals {
     shutdown_timeout_s          = var.timing.shutdown_timeout_s
     stop_timeout_s              = var.timing.stop_timeout_s
     workers                     = coalesce(var.workers, max(1, floor(var.cpu / 1024)))
+    readonly_root_filesystem    = var.readonly_root_filesystem
+    health_check_command        = jsonencode(var.liveness_command)
+    # JSON text the template takes as it is: more environment entries after the fixed
+    # ones (", {...}" or nothing), and the members a container definition may leave out
+    # (command, secrets) only when set: ECS stores no empty list for them.
+    container_environment = join("", [for k in sort(keys(var.container_environment)) : ", ${jsonencode({ name = k, value = var.container_environment[k] })}"])
+    optional_members = join("", concat(
+      var.container_command == null ? [] : [" \"command\": ${jsonencode(var.container_command)},"],
+      length(var.container_secrets) == 0 ? [] : [" \"secrets\": ${jsonencode([for k in sort(keys(var.container_secrets)) : { name = k, valueFrom = var.container_secrets[k] }])},"],
+    ))
   }
 
   capacity_provider_strategy = [

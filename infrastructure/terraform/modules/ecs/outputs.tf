@@ -67,3 +67,8 @@ output "deployment_config_name" {
   description = "CodeDeploy deployment configuration of the strategy; null with rolling."
   value       = local.codedeploy ? local.codedeploy_config[var.deployment_strategy] : null
 }
+
+output "container_definitions" {
+  description = "The container definitions of Terraform's own task definition revision (JSON), as rendered from the template."
+  value       = aws_ecs_task_definition.this.container_definitions
+}

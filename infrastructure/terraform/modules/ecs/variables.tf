@@ -56,6 +56,68 @@ variable "container_port" {
   }
 }
 
+variable "readonly_root_filesystem" {
+  description = "Run the container with a read-only root file system (ours writes nothing to it). false for an image that writes to its own file system."
+  type        = bool
+  default     = true
+}
+
+variable "liveness_command" {
+  description = "The container health check (ECS healthCheck.command), exec form: [\"CMD\", program, args...] or [\"CMD-SHELL\", command]. Default: the service binary's own healthcheck subcommand (the image has no shell)."
+  type        = list(string)
+  default     = ["CMD", "/hello-service", "healthcheck"]
+
+  validation {
+    condition     = length(var.liveness_command) >= 2 && contains(["CMD", "CMD-SHELL"], var.liveness_command[0])
+    error_message = "liveness_command must be [\"CMD\", program, args...] or [\"CMD-SHELL\", command] (ECS healthCheck.command)."
+  }
+}
+
+variable "container_environment" {
+  description = "More environment variables of the container, after the service's own (APP_ENV, PORT, LOG_LEVEL, LOG_FORMAT, WORKERS, IDLE_TIMEOUT_S, DRAIN_DELAY_S, SHUTDOWN_TIMEOUT_S, EMF_INTERVAL_S), which they may not redefine. Plain text in the task definition: secrets go in container_secrets."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.container_environment) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))])
+    error_message = "container_environment names must be environment variable names (letters, digits, '_', not starting with a digit)."
+  }
+  validation {
+    condition     = length(setintersection(keys(var.container_environment), ["APP_ENV", "PORT", "LOG_LEVEL", "LOG_FORMAT", "WORKERS", "IDLE_TIMEOUT_S", "DRAIN_DELAY_S", "SHUTDOWN_TIMEOUT_S", "EMF_INTERVAL_S"])) == 0
+    error_message = "container_environment may not set APP_ENV, PORT, LOG_LEVEL, LOG_FORMAT, WORKERS, IDLE_TIMEOUT_S, DRAIN_DELAY_S, SHUTDOWN_TIMEOUT_S or EMF_INTERVAL_S: the module sets them from its own inputs."
+  }
+}
+
+variable "container_secrets" {
+  description = "Environment variables whose values ECS reads at task start: name to the ARN of an SSM parameter or a Secrets Manager secret (the execution role may read exactly these)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.container_secrets) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))])
+    error_message = "container_secrets names must be environment variable names (letters, digits, '_', not starting with a digit)."
+  }
+  validation {
+    condition     = alltrue([for v in values(var.container_secrets) : can(regex("^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)$", v))])
+    error_message = "container_secrets values must be full ARNs of SSM parameters (arn:aws:ssm:<region>:<account>:parameter/<name>) or Secrets Manager secrets (arn:aws:secretsmanager:<region>:<account>:secret:<name>)."
+  }
+  validation {
+    condition     = length(setintersection(keys(var.container_secrets), keys(var.container_environment))) == 0
+    error_message = "A name may be in container_environment or in container_secrets, not both."
+  }
+}
+
+variable "container_command" {
+  description = "The container's command (exec form, overrides the image's CMD); null keeps the image's."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.container_command == null || try(length(var.container_command) > 0, false)
+    error_message = "container_command must be null or a non-empty list of strings."
+  }
+}
+
 variable "cpu" {
   description = "Task CPU units (256 = 0.25 vCPU)."
   type        = number
@@ -311,13 +373,13 @@ variable "enable_execute_command" {
 }
 
 variable "autoscaling" {
-  description = "Service auto scaling: enabled; min and max tasks; target CPU percent; target requests per task per minute (0 turns that policy off; rolling only, because it follows one target group); cooldowns in seconds."
+  description = "Service auto scaling: enabled; min and max tasks; target CPU percent; target requests per task per minute for a second policy, 0 (the default) for CPU only (rolling only, because it follows one target group; set it near the rate a task serves at the CPU target, see docs/OPTIMIZATION.md); cooldowns in seconds."
   type = object({
     enabled             = optional(bool, true)
     min_capacity        = optional(number, 1)
     max_capacity        = optional(number, 4)
     cpu_target_percent  = optional(number, 70)
-    requests_per_target = optional(number, 1000)
+    requests_per_target = optional(number, 0)
     scale_in_cooldown   = optional(number, 300)
     scale_out_cooldown  = optional(number, 60)
   })

@@ -17,6 +17,12 @@ locals {
   codedeploy_cfg_arn  = "arn:${local.partition}:codedeploy:${local.region}:${local.account}:deploymentconfig:*"
   deploy_settings_arn = "arn:${local.partition}:ssm:${local.region}:${local.account}:parameter${coalesce(var.deploy_settings_parameter_name, "/none")}"
 
+  # The container's secrets, by service: ECS reads SSM parameters with GetParameters and
+  # Secrets Manager secrets with GetSecretValue, as the execution role. A secret's
+  # valueFrom may name a JSON key and version after its ARN; the grant is on the secret.
+  ssm_secret_arns = sort(distinct([for a in var.secret_arns : a if can(regex("^arn:[^:]+:ssm:", a))]))
+  sm_secret_arns  = sort(distinct([for a in var.secret_arns : regex("^arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+", a) if can(regex("^arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+", a))]))
+
   ecs_tasks_trust = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -46,7 +52,7 @@ resource "aws_iam_role_policy" "execution" {
   role = aws_iam_role.execution.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "EcrLogin"
         Effect   = "Allow"
@@ -65,7 +71,17 @@ resource "aws_iam_role_policy" "execution" {
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = "${var.log_group_arn}:log-stream:*"
       },
-    ]
+      ], length(local.ssm_secret_arns) == 0 ? [] : [{
+        Sid      = "ReadTheseParameters"
+        Effect   = "Allow"
+        Action   = "ssm:GetParameters"
+        Resource = local.ssm_secret_arns
+        }], length(local.sm_secret_arns) == 0 ? [] : [{
+        Sid      = "ReadTheseSecrets"
+        Effect   = "Allow"
+        Action   = "secretsmanager:GetSecretValue"
+        Resource = local.sm_secret_arns
+    }])
   })
 }
 

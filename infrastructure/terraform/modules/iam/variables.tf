@@ -89,6 +89,17 @@ variable "deploy_settings_parameter_name" {
   }
 }
 
+variable "secret_arns" {
+  description = "ARNs of the SSM parameters and Secrets Manager secrets the container reads at start (its secrets): the execution role may read exactly these."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for v in var.secret_arns : can(regex("^arn:aws[a-z-]*:(ssm|secretsmanager):", v))])
+    error_message = "secret_arns must be ARNs of SSM parameters or Secrets Manager secrets."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

@@ -71,6 +71,99 @@ resource "aws_subnet" "private" {
   tags = merge(var.tags, { Name = "${var.name}-private-${local.azs[count.index]}", Tier = "private" })
 }
 
+# The default security group of the VPC, managed so that it has no rules at all: nothing
+# uses it, and anything put in it by mistake can neither send nor receive.
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = merge(var.tags, { Name = "${var.name}-default-unused" })
+}
+
+# Network ACLs per subnet tier, a second layer under the security groups. They are
+# stateless, so each allows the return traffic of the other direction on the ephemeral
+# ports. (Traffic to the Amazon DNS server, instance metadata and the time service is not
+# filtered by network ACLs.)
+# Public tier (load balancer, NAT gateways): the listener ports from anywhere, anything
+# from inside the VPC (the tasks' traffic to their NAT gateway, responses to the load
+# balancer), and responses from the internet on the ephemeral ports.
+resource "aws_network_acl" "public" {
+  vpc_id     = aws_vpc.this.id
+  subnet_ids = aws_subnet.public[*].id
+
+  dynamic "ingress" {
+    for_each = { for i, port in var.public_ingress_ports : tostring(port) => 100 + i * 10 }
+    content {
+      rule_no    = ingress.value
+      action     = "allow"
+      protocol   = "tcp"
+      from_port  = tonumber(ingress.key)
+      to_port    = tonumber(ingress.key)
+      cidr_block = "0.0.0.0/0"
+    }
+  }
+  ingress {
+    rule_no    = 200
+    action     = "allow"
+    protocol   = "tcp"
+    from_port  = 0
+    to_port    = 65535
+    cidr_block = var.cidr
+  }
+  ingress {
+    rule_no    = 210
+    action     = "allow"
+    protocol   = "tcp"
+    from_port  = 1024
+    to_port    = 65535
+    cidr_block = "0.0.0.0/0"
+  }
+  egress {
+    rule_no    = 100
+    action     = "allow"
+    protocol   = "tcp"
+    from_port  = 0
+    to_port    = 65535
+    cidr_block = "0.0.0.0/0"
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-public", Tier = "public" })
+}
+
+# Private tier (the tasks): anything from inside the VPC (the load balancer, the VPC
+# endpoints), and responses from the internet, through the NAT gateway, on the
+# ephemeral ports. Out: TCP to anywhere (the tasks' security group narrows it).
+resource "aws_network_acl" "private" {
+  vpc_id     = aws_vpc.this.id
+  subnet_ids = aws_subnet.private[*].id
+
+  ingress {
+    rule_no    = 100
+    action     = "allow"
+    protocol   = "tcp"
+    from_port  = 0
+    to_port    = 65535
+    cidr_block = var.cidr
+  }
+  ingress {
+    rule_no    = 110
+    action     = "allow"
+    protocol   = "tcp"
+    from_port  = 1024
+    to_port    = 65535
+    cidr_block = "0.0.0.0/0"
+  }
+  egress {
+    rule_no    = 100
+    action     = "allow"
+    protocol   = "tcp"
+    from_port  = 0
+    to_port    = 65535
+    cidr_block = "0.0.0.0/0"
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-private", Tier = "private" })
+}
+
 resource "aws_route_table" "public" {
   vpc_id = aws_vpc.this.id
 

@@ -35,3 +35,13 @@ output "vpc_endpoint_ids" {
     { for e in aws_vpc_endpoint.s3 : "s3" => e.id },
   )
 }
+
+output "network_acl_ids" {
+  description = "Network ACLs of the public and private subnets."
+  value       = { public = aws_network_acl.public.id, private = aws_network_acl.private.id }
+}
+
+output "default_security_group_id" {
+  description = "The VPC's default security group, managed with no rules."
+  value       = aws_default_security_group.this.id
+}

@@ -69,3 +69,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "public_ingress_ports" {
+  description = "TCP ports the public subnets' network ACL admits from anywhere: the load balancer's listeners (HTTP, HTTPS and a CodeDeploy test listener). Responses on the ephemeral ports and traffic from inside the VPC are admitted besides."
+  type        = list(number)
+  default     = [80, 443]
+
+  validation {
+    condition     = length(var.public_ingress_ports) > 0 && length(var.public_ingress_ports) <= 10 && alltrue([for p in var.public_ingress_ports : p >= 1 && p <= 65535 && floor(p) == p])
+    error_message = "public_ingress_ports must hold 1 to 10 TCP port numbers."
+  }
+}

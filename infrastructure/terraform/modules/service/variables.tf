@@ -1,0 +1,359 @@
+variable "service_name" {
+  description = "Name of the service: the ECS service, the container and the Service dimension of its metrics."
+  type        = string
+  default     = "hello-service"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.service_name))
+    error_message = "service_name must be 3 to 20 lower-case letters, digits or '-', starting with a letter (names of the form <service>-<environment> must fit AWS's 32-character limits)."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (staging, production, ...): part of every resource name and the service's APP_ENV."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "environment must be 2 to 10 lower-case letters or digits, starting with a letter."
+  }
+}
+
+variable "image_tag" {
+  description = "Version tag of the image Terraform's first task definition revision uses (push it to the repository before the first full apply). The deploy pipeline owns the running image afterwards."
+  type        = string
+  default     = "0.1.0"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag)) && var.image_tag != "latest"
+    error_message = "image_tag must be a valid image tag other than latest (images are addressed by version)."
+  }
+}
+
+variable "container_image" {
+  description = "Full image reference of Terraform's first task definition revision (<registry>/<repository>:<tag> or @sha256:<digest>); null means the shared ECR repository (ecr_repository_name) at image_tag. The deploy pipeline owns the running image afterwards."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.container_image == null || (can(regex("^[a-z0-9][^\\s@]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", coalesce(var.container_image, "x"))) && !endswith(coalesce(var.container_image, "x"), ":latest"))
+    error_message = "container_image must be null or a full image reference ending in a version tag or a digest (<registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest>), not :latest."
+  }
+}
+
+variable "container_port" {
+  description = "Port the container listens on: the target group's port and the service's PORT."
+  type        = number
+  default     = 5000
+
+  validation {
+    condition     = var.container_port >= 1024 && var.container_port <= 65535 && floor(var.container_port) == var.container_port
+    error_message = "container_port must be a whole number between 1024 and 65535 (the container runs as a non-root user)."
+  }
+}
+
+variable "health_check_path" {
+  description = "The readiness path the ALB checks on each task (a task that answers anything but 200 gets no traffic); ours answers 503 as soon as it starts draining."
+  type        = string
+  default     = "/ready"
+
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$", var.health_check_path)) && length(var.health_check_path) <= 1024
+    error_message = "health_check_path must be a URL path starting with '/' (at most 1024 characters, no query string)."
+  }
+}
+
+variable "liveness_command" {
+  description = "The container health check (ECS healthCheck.command), exec form: [\"CMD\", program, args...] or [\"CMD-SHELL\", command]. Default: our binary's own healthcheck (the image has no shell). ECS replaces a task that fails it."
+  type        = list(string)
+  default     = ["CMD", "/hello-service", "healthcheck"]
+
+  validation {
+    condition     = length(var.liveness_command) >= 2 && contains(["CMD", "CMD-SHELL"], var.liveness_command[0])
+    error_message = "liveness_command must be [\"CMD\", program, args...] or [\"CMD-SHELL\", command] (ECS healthCheck.command)."
+  }
+}
+
+variable "container_environment" {
+  description = "More environment variables of the container (plain text in the task definition; secrets go in container_secrets). They may not redefine the ones the module sets: APP_ENV, PORT, LOG_LEVEL, LOG_FORMAT, WORKERS, IDLE_TIMEOUT_S, DRAIN_DELAY_S, SHUTDOWN_TIMEOUT_S, EMF_INTERVAL_S."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.container_environment) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))])
+    error_message = "container_environment names must be environment variable names (letters, digits, '_', not starting with a digit)."
+  }
+  validation {
+    condition     = length(setintersection(keys(var.container_environment), ["APP_ENV", "PORT", "LOG_LEVEL", "LOG_FORMAT", "WORKERS", "IDLE_TIMEOUT_S", "DRAIN_DELAY_S", "SHUTDOWN_TIMEOUT_S", "EMF_INTERVAL_S"])) == 0
+    error_message = "container_environment may not set APP_ENV, PORT, LOG_LEVEL, LOG_FORMAT, WORKERS, IDLE_TIMEOUT_S, DRAIN_DELAY_S, SHUTDOWN_TIMEOUT_S or EMF_INTERVAL_S: the module sets them from its own inputs."
+  }
+}
+
+variable "container_secrets" {
+  description = "Environment variables whose values ECS reads when a task starts: name to the ARN of an SSM parameter or a Secrets Manager secret. The execution role may read exactly these (ssm:GetParameters, secretsmanager:GetSecretValue); a parameter or secret encrypted with a customer managed KMS key also needs kms:Decrypt on that key, which this module does not grant."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.container_secrets) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))])
+    error_message = "container_secrets names must be environment variable names (letters, digits, '_', not starting with a digit)."
+  }
+  validation {
+    condition     = alltrue([for v in values(var.container_secrets) : can(regex("^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)$", v))])
+    error_message = "container_secrets values must be full ARNs of SSM parameters (arn:aws:ssm:<region>:<account>:parameter/<name>) or Secrets Manager secrets (arn:aws:secretsmanager:<region>:<account>:secret:<name>)."
+  }
+  validation {
+    condition     = length(setintersection(keys(var.container_secrets), keys(var.container_environment))) == 0
+    error_message = "A name may be in container_environment or in container_secrets, not both."
+  }
+}
+
+variable "container_command" {
+  description = "The container's command, exec form (replaces the image's CMD); null keeps the image's."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.container_command == null || try(length(var.container_command) > 0, false)
+    error_message = "container_command must be null or a non-empty list of strings."
+  }
+}
+
+variable "readonly_root_filesystem" {
+  description = "Run the container with a read-only root file system (ours writes nothing to it); false for an image that writes to its own file system."
+  type        = bool
+  default     = true
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR block of the VPC."
+  type        = string
+  default     = "10.0.0.0/16"
+}
+
+variable "az_count" {
+  description = "Number of availability zones (2 or 3)."
+  type        = number
+  default     = 2
+}
+
+variable "network_profile" {
+  description = "Network cost profile: ha_nat (a NAT gateway per zone), single_nat (one NAT gateway) or endpoints_only (no NAT, VPC endpoints only). See docs/SETUP.md for the monthly cost of each."
+  type        = string
+  default     = "ha_nat"
+}
+
+variable "enable_vpc_endpoints" {
+  description = "Add VPC endpoints (ECR api/dkr, CloudWatch Logs, S3 gateway) to a NAT profile."
+  type        = bool
+  default     = false
+}
+
+variable "enable_flow_logs" {
+  description = "Record VPC flow logs to CloudWatch Logs."
+  type        = bool
+  default     = false
+}
+
+variable "certificate_arn" {
+  description = "An ACM certificate of yours for domain_name (HTTPS on the ALB; HTTP then redirects to HTTPS). Leave it null with route53_zone_id: the module then requests and validates one. Without domain_name it must be null: the ALB's own DNS name is covered by no certificate of yours."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", coalesce(var.certificate_arn, "x")))
+    error_message = "certificate_arn must be null or an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+  }
+}
+
+variable "route53_zone_id" {
+  description = "The Route 53 hosted zone that holds domain_name. With it the module makes the DNS-validated ACM certificate (unless certificate_arn is given) and the alias record that points domain_name at the load balancer. null: both are yours."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", coalesce(var.route53_zone_id, "x")))
+    error_message = "route53_zone_id must be null or a hosted zone ID such as Z0123456789ABCDEFGHIJ."
+  }
+}
+
+variable "domain_name" {
+  description = "The name clients use, such as app.example.com: it becomes service_url (https://<domain_name>), the URL the pipeline verifies. Give with it route53_zone_id (the module makes the certificate and the alias record) or certificate_arn (yours; point the name at alb_dns_name, docs/SETUP.md). null: the plain-HTTP demo on the ALB's own name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be null or a lower-case DNS name such as app.example.com (no scheme, port or path)."
+  }
+  validation {
+    condition     = var.domain_name == null || var.certificate_arn != null || var.route53_zone_id != null
+    error_message = "domain_name needs route53_zone_id (the module then makes a DNS-validated certificate and the alias record) or certificate_arn (a certificate of yours for that name): HTTPS is what the pipeline verifies on it."
+  }
+  validation {
+    condition     = var.domain_name != null || (var.certificate_arn == null && var.route53_zone_id == null)
+    error_message = "certificate_arn and route53_zone_id need domain_name, the name the certificate covers and the record is made for: the pipeline verifies https://<domain_name>, and the ALB's own DNS name is covered by no certificate of yours."
+  }
+}
+
+variable "alb_access_logs_bucket" {
+  description = "S3 bucket for ALB access logs; null disables them."
+  type        = string
+  default     = null
+}
+
+variable "alb_deletion_protection" {
+  description = "Protect the ALB from deletion."
+  type        = bool
+  default     = false
+}
+
+variable "test_listener_cidrs" {
+  description = "CIDR blocks allowed to reach the CodeDeploy test listener (CodeDeploy strategies). The deploy pipeline verifies the replacement version there before production traffic moves, from GitHub-hosted runners whose addresses are not fixed, hence everyone by default; narrow it when the deploy runs from known addresses."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "deployment_strategy" {
+  description = "rolling (ECS), blue_green, canary or linear (CodeDeploy). See docs/SETUP.md on switching."
+  type        = string
+  default     = "rolling"
+
+  validation {
+    condition     = contains(["rolling", "blue_green", "canary", "linear"], var.deployment_strategy)
+    error_message = "deployment_strategy must be one of rolling, blue_green, canary, linear."
+  }
+}
+
+variable "desired_count" {
+  description = "Number of tasks the service starts with."
+  type        = number
+  default     = 2
+}
+
+variable "cpu" {
+  description = "Task CPU units (256 = 0.25 vCPU)."
+  type        = number
+  default     = 256
+}
+
+variable "memory" {
+  description = "Task memory in MiB."
+  type        = number
+  default     = 512
+}
+
+variable "cpu_architecture" {
+  description = "X86_64 or ARM64."
+  type        = string
+  default     = "X86_64"
+}
+
+variable "capacity_provider_weights" {
+  description = "Share of tasks on FARGATE and FARGATE_SPOT, and the number always on FARGATE (base)."
+  type = object({
+    fargate      = number
+    fargate_spot = number
+    base         = number
+  })
+  default = { fargate = 1, fargate_spot = 0, base = 1 }
+}
+
+variable "autoscaling" {
+  description = "Service auto scaling (see the ecs module): on CPU only by default (requests_per_target = 0); a requests-per-target policy beside it when requests_per_target > 0. enabled = false switches it off, which the moto_server test run needs: moto cannot read back a scalable target."
+  type = object({
+    enabled             = optional(bool, true)
+    min_capacity        = optional(number, 1)
+    max_capacity        = optional(number, 4)
+    cpu_target_percent  = optional(number, 70)
+    requests_per_target = optional(number, 0)
+    scale_in_cooldown   = optional(number, 300)
+    scale_out_cooldown  = optional(number, 60)
+  })
+  default = {}
+}
+
+variable "container_insights" {
+  description = "Container Insights on the cluster: enabled, enhanced or disabled."
+  type        = string
+  default     = "enabled"
+}
+
+variable "enable_execute_command" {
+  description = "ECS Exec into the tasks: not supported, must stay false (the image has no shell and a read-only root file system)."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.enable_execute_command
+    error_message = "enable_execute_command is not supported: ECS Exec needs a shell in the image, a writable root file system for its SSM agent, and a route to ssmmessages. Read the service's logs and /info instead."
+  }
+}
+
+variable "log_level" {
+  description = "The service's LOG_LEVEL."
+  type        = string
+  default     = "info"
+}
+
+variable "log_retention_days" {
+  description = "Retention of the service's log group, in days."
+  type        = number
+  default     = 30
+}
+
+variable "alarm_email" {
+  description = "E-mail address for alarm notifications; null for none."
+  type        = string
+  default     = null
+}
+
+variable "alarm_thresholds" {
+  description = "Alarm thresholds (see the cloudwatch module)."
+  type = object({
+    cpu_percent       = optional(number, 85)
+    memory_percent    = optional(number, 85)
+    error_5xx_percent = optional(number, 5)
+    p99_latency_s     = optional(number, 1)
+    unhealthy_hosts   = optional(number, 0)
+
+    spot_interruptions          = optional(number, 3)
+    spot_interruptions_period_s = optional(number, 3600)
+  })
+  default = {}
+}
+
+variable "ecr_repository_name" {
+  description = "Name of the image repository that infrastructure/bootstrap created for every environment (its output ecr_repository_name); null means service_name. This root reads it and never creates or deletes it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ecr_repository_name == null || can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.ecr_repository_name))
+    error_message = "ecr_repository_name must be null or a valid ECR repository name (lower-case letters, digits, and . _ - / between them)."
+  }
+}
+
+variable "deploy_role_name" {
+  description = "Name of this environment's GitHub Actions deploy role, created by infrastructure/bootstrap (output deploy_role_names); the deploy permissions are attached to it. null attaches none."
+  type        = string
+  default     = null
+}
+
+variable "timing" {
+  description = "The timing budget, for a service whose drain differs from ours: values that replace those of the project's timing.json (same field names, see modules/timing/README.md); the merged budget is validated as a whole. Empty: timing.json as it is."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition = alltrue([for k in keys(var.timing) : contains([
+      "alb_health_check_interval_s", "alb_health_check_timeout_s", "alb_healthy_threshold",
+      "alb_unhealthy_threshold", "alb_deregistration_delay_s", "alb_idle_timeout_s", "drain_margin_s",
+      "drain_delay_s", "shutdown_timeout_s", "stop_timeout_s", "idle_timeout_s", "health_check_grace_period_s",
+      "container_health_check_interval_s", "container_health_check_timeout_s",
+      "container_health_check_retries", "container_health_check_start_period_s", "codedeploy_ready_wait_minutes",
+    ], k)])
+    error_message = "timing may only name fields of timing.json (see infrastructure/terraform/modules/timing/README.md)."
+  }
+}
+
