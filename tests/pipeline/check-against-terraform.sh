@@ -94,9 +94,9 @@ expect_ok "rolling: the deploy role allows every call of the version, publish, d
   --job version --job publish --job deploy --job rollback ${policies[@]+"${policies[@]}"}
 printf '%s\n' "$out" | grep -E '^(FAIL|[0-9]+ permission)' || true
 
-jq -r '.resource_changes[] | select(.address == "module.iam.aws_iam_role_policy.deploy[0]") | .change.after.policy' \
+jq -r '.resource_changes[] | select(.address == "module.service.module.iam.aws_iam_role_policy.deploy[0]") | .change.after.policy' \
   "$canary_plan" >"$work/canary-deploy-policy.json"
-jq -r '.resource_changes[] | select(.address == "aws_ssm_parameter.deploy_settings") | .change.after.value' \
+jq -r '.resource_changes[] | select(.address == "module.service.aws_ssm_parameter.deploy_settings") | .change.after.value' \
   "$canary_plan" >"$work/canary-settings.json"
 expect_ok "canary (planned): the settings name the CodeDeploy application and group" \
   "$SCRIPTS/deploy-settings.sh" --file "$work/canary-settings.json" --out "$work/canary-settings.checked.json"

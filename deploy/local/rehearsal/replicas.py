@@ -62,6 +62,13 @@ def container_definition(root, image, port, budget, app_env="local", log_level="
         "stop_timeout_s": budget["stop_timeout_s"],
         # The seed's task size, 0.25 vCPU, runs one worker thread.
         "workers": 1,
+        # The service module's defaults: a read-only root, our binary's liveness check
+        # (an image without it is judged by HAProxy's READY_PATH check here), no extra
+        # environment, command or secrets.
+        "readonly_root_filesystem": True,
+        "health_check_command": json.dumps(["CMD", "/hello-service", "healthcheck"]),
+        "container_environment": "",
+        "optional_members": "",
     }
     # Only the placeholders the template has: a new one without a value here fails in
     # the renderer with its name; one the template dropped is simply not passed.
