@@ -94,16 +94,11 @@ def valid_version(text):
 
 
 def default_version(root):
-    """The version `make image` gives a build of this tree (container/build-image.sh):
-    git describe of the last v* tag, `-dirty` for uncommitted edits, else 0.0.0-dev."""
-    result = subprocess.run(["git", "-C", str(root), "describe", "--tags", "--always", "--dirty",
-                             "--match", "v[0-9]*"], capture_output=True, text=True)
-    described = result.stdout.strip().removeprefix("v") if result.returncode == 0 else ""
-    if not described:
-        return DEV_PREFIX
-    if described[0].isdigit() and "." in described:
-        return described
-    return f"{DEV_PREFIX}+{described}"
+    """The version `make image` gives a build of this tree: tools/default-version, the
+    binary's own rule (cmake/write_build_info.cmake), so the tag names what /info says."""
+    tool = Path(__file__).resolve().parents[3] / "tools/default-version"
+    result = subprocess.run([str(tool), str(root)], capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else DEV_PREFIX
 
 
 def mutable(version):

@@ -114,6 +114,11 @@ class Images(unittest.TestCase):
             dirty = images.default_version(tmp)
             self.assertEqual(dirty, "1.0.0-dirty")
             self.assertTrue(images.mutable(dirty))
+            # The binary's rule (tools/default-version): a tag that is not digits and a dot
+            # names a development build, as /info will say.
+            subprocess.run([*git, "commit", "-qam", "d"], check=True)
+            subprocess.run([*git, "tag", "v2-rc.1"], check=True)
+            self.assertEqual(images.default_version(tmp), "0.0.0-dev+2-rc.1")
 
 
 class AnyImage(unittest.TestCase):
