@@ -141,11 +141,9 @@ def load_prices(path):
 def bench_from_doc(path):
     """Per-task figures from the benchmark section bench/run.py writes into the doc."""
     text = read_text(path)
-    start = text.find(BENCH_SECTION)
-    if start < 0:
+    section = section_in(text, BENCH_SECTION)
+    if section is None:
         raise PlanError(f"{path} has no section '{BENCH_SECTION}' (run `make bench`)")
-    end = text.find("\n## ", start + len(BENCH_SECTION))
-    section = text[start:end if end >= 0 else len(text)]
     m = re.search(r"Measured by `([^`]+)` on (\d{4}-\d{2}-\d{2}): ([^,]+), (\d+) cores", section)
     if not m:
         raise PlanError(f"{path}: the benchmark section names no command, date and machine")

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import free_port, replace_section  # noqa: E402 (bench/ is on the path only now)
+from benchlib import DocError, free_port, replace_section  # noqa: E402 (bench/ is on the path only now)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICE = os.path.join(ROOT, "build", "release", "src", "hello-service")
@@ -557,7 +557,10 @@ def main(argv=None):
     print()
     print(section)
     if not args.no_docs:
-        replace_section(DOC, SECTION, section)
+        try:
+            replace_section(DOC, SECTION, section)
+        except DocError as e:
+            sys.exit(f"error: {e} (the figures are printed above and saved in the results file)")
         log(f"wrote the figures to {os.path.relpath(DOC, ROOT)}")
 
 
