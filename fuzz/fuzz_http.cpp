@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>  // std::exchange: Asio 1.18's awaitable.hpp uses it without the include
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

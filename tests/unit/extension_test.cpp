@@ -5,6 +5,7 @@
 
 #include <string>
 #include <thread>
+#include <utility>  // std::exchange: Asio 1.18's awaitable.hpp uses it without the include
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
