@@ -97,12 +97,12 @@ image_for() { # IMAGE: prints the local image to run for it
     "$root/container/base-image.sh" >&2
     engine tag docker.io/library/debian:bookworm-slim "$STAND_IN"
   fi
-  say "debian:bookworm cannot be pulled here: using $STAND_IN (Debian 12 from Debian's packages, container/base-image.sh)" >&2
+  log "debian:bookworm cannot be pulled here: using $STAND_IN (Debian 12 from Debian's packages, container/base-image.sh)" >&2
   echo "$STAND_IN"
 }
 
 # The tree a push would check out: HEAD plus the work tree's changes and new files.
-say "making the checkout (HEAD and the work tree's changes, as a commit)"
+log "making the checkout (HEAD and the work tree's changes, as a commit)"
 git clone -q --no-local --depth 1 "file://$root" "$work/clone"
 (
   cd "$root"
@@ -150,14 +150,14 @@ replay() {
   while IFS=$'\t' read -r index kind command cwd name; do
     case $kind in
       skip)
-        say "[$scenario] step $index skipped: $name"
+        log "[$scenario] step $index skipped: $name"
         continue ;;
       checkout)
         # What actions/checkout leaves: the repository in the workspace, owned by the
         # runner's user (its trust of it lived in a HOME of its own, now deleted).
         cp -a "$work/clone/." "$dir/workspace/"
         chown -R "$RUNNER_UID:$RUNNER_UID" "$dir/workspace"
-        say "[$scenario] step $index: checkout of $sha (owned by uid $RUNNER_UID)"
+        log "[$scenario] step $index: checkout of $sha (owned by uid $RUNNER_UID)"
         continue ;;
     esac
     cp "$plan/step-$index.sh" "$dir/temp/step-$index.sh"
@@ -173,11 +173,11 @@ replay() {
       -e GITHUB_STEP_SUMMARY=/__w/_temp/summary -e GITHUB_PATH=/__w/_temp/path \
       "$container" "${shell_cmd[@]}" >"$dir/step-$index.log" 2>&1 || rc=$?
     if [ "$rc" -ne 0 ]; then
-      say "[$scenario] step $index FAILED (exit $rc) after $((SECONDS - start)) s: $name"
+      log "[$scenario] step $index FAILED (exit $rc) after $((SECONDS - start)) s: $name"
       failed_step=$index
       return 0
     fi
-    say "[$scenario] step $index passed in $((SECONDS - start)) s: $name"
+    log "[$scenario] step $index passed in $((SECONDS - start)) s: $name"
   done <"$plan/plan.tsv"
 }
 
