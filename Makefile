@@ -12,6 +12,7 @@ MAKEFLAGS += --no-print-directory
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 ENSURE_PACKAGES := $(ROOT)/tools/ensure-packages
 TEST_TARGETS :=
+TEST_BUILD_LANE :=
 
 include $(sort $(wildcard $(ROOT)/mk/*.mk))
 
@@ -20,14 +21,13 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort -u \
 	  | awk 'BEGIN {FS = ":.*## "} {printf "  %-18s %s\n", $$1, $$2}'
 
+# The groups run in two lanes side by side (tools/run-test-groups): the groups that compile
+# the service or build its image (TEST_BUILD_LANE, mostly CPU) one after another in the
+# first, the rest (mostly waiting on moto, the provider, containers and timers) in the
+# second. TEST_JOBS=1 runs every group in one lane, in TEST_TARGETS order, output live.
 # Every group runs even when an earlier one failed, so one run shows every failure.
-test: ## run the whole test suite (installs what the tests need)
-	@failed=""; \
-	for t in $(TEST_TARGETS); do \
-	  echo "==> make $$t"; \
-	  start=$$(date +%s); \
-	  if $(MAKE) $$t; then echo "==> $$t passed in $$(( $$(date +%s) - start )) s"; \
-	  else echo "==> $$t FAILED after $$(( $$(date +%s) - start )) s" >&2; failed="$$failed $$t"; fi; \
-	done; \
-	if [ -n "$$failed" ]; then echo "FAILED test groups:$$failed" >&2; exit 1; fi; \
-	echo "==> all test groups passed:$(foreach t,$(TEST_TARGETS), $(t))"
+TEST_JOBS ?= 2
+test: ## run the whole test suite in two lanes (TEST_JOBS=1: one after another; installs what the tests need)
+	@case '$(TEST_JOBS)' in 1|2) ;; *) echo "error: TEST_JOBS must be 1 or 2, not '$(TEST_JOBS)'" >&2; exit 2 ;; esac
+	@+MAKE='$(MAKE)' $(ROOT)/tools/run-test-groups \
+	  $(if $(filter 1,$(TEST_JOBS)),'$(TEST_TARGETS)','$(filter $(TEST_BUILD_LANE),$(TEST_TARGETS))' '$(filter-out $(TEST_BUILD_LANE),$(TEST_TARGETS))')

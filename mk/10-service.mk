@@ -105,3 +105,4 @@ bench: build ## benchmark against nginx and the seed's Flask stack, then the cap
 	@/usr/bin/python3 bench/capacity.py --write
 
 TEST_TARGETS += test-service
+TEST_BUILD_LANE += test-service

@@ -51,6 +51,7 @@ bench-image: ## image size and time from run to healthy, against the seed's Flas
 	@bench/image.sh
 
 TEST_TARGETS += test-arm64 test-image
+TEST_BUILD_LANE += test-arm64 test-image
 
 # `make bench` (mk/10-service.mk) measures the image too.
 bench: bench-image

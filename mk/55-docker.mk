@@ -9,3 +9,4 @@ test-docker: ## Docker Engine of its own: the Dockerfile with BuildKit, test-ima
 	@container/test-docker.sh
 
 TEST_TARGETS += test-docker
+TEST_BUILD_LANE += test-docker

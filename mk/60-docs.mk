@@ -27,3 +27,5 @@ test-docs: docs-deps ## parse every mermaid block in the docs; make help lists e
 	@$(ROOT)/tests/setup/test-setup-commands.sh
 
 TEST_TARGETS += test-docs
+# In the build lane: its SETUP step-4 check runs the release binary test-service built.
+TEST_BUILD_LANE += test-docs

@@ -33,4 +33,22 @@ rm "$tmp/tests/pipeline/test-dies.sh"
 expect_ok "named scripts run alone" "$runner" test-alpha.sh
 expect_eq "named scripts run alone: one check" "1 passed, 0 failed" "$(tail -1 <<<"$out")"
 
+# Two at once by default: each of these passes only when the other runs at the same time
+# (each waits up to 10 s for the other's mark). Their output still comes in listed order,
+# though the second ends first.
+rm "$tmp/tests/pipeline/"test-*.sh
+# shellcheck disable=SC2016 # the scripts' text, expanded when they run
+script test-one.sh 'touch "$(dirname "$0")/one.mark"; for _ in $(seq 1 100); do [ -e "$(dirname "$0")/two.mark" ] && break; sleep 0.1; done
+sleep 0.5; [ -e "$(dirname "$0")/two.mark" ] && echo "PASS: one saw two" || echo "FAIL: one ran alone"'
+# shellcheck disable=SC2016
+script test-two.sh 'touch "$(dirname "$0")/two.mark"; for _ in $(seq 1 100); do [ -e "$(dirname "$0")/one.mark" ] && break; sleep 0.1; done
+[ -e "$(dirname "$0")/one.mark" ] && echo "PASS: two saw one" || echo "FAIL: two ran alone"'
+expect_ok "two scripts run at the same time" "$runner"
+expect_eq "both saw the other" "2 passed, 0 failed" "$(tail -1 <<<"$out")"
+expect_eq "their output in the order listed" "--- test-one.sh,PASS: one saw two,--- test-one.sh: 1 s" \
+  "$(grep -E '^(---|PASS|FAIL)' <<<"$out" | head -3 | sed 's/: [0-9]* s$/: 1 s/' | paste -sd, -)"
+rm -f "$tmp/tests/pipeline/"*.mark
+expect_fail "PIPELINE_JOBS=1 runs them one after another" 1 "FAIL: one ran alone" env PIPELINE_JOBS=1 "$runner"
+expect_fail "a bad PIPELINE_JOBS is refused" 2 "PIPELINE_JOBS must be" env PIPELINE_JOBS=two "$runner"
+
 finish

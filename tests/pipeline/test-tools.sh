@@ -37,6 +37,23 @@ else
   fail "ensure-packages: every apt-get call waits for dpkg's lock" "$(cat "$tmp/apt-calls" 2>/dev/null)"
 fi
 expect_fail "ensure-packages: no package named is a usage error" 2 "usage: " "$REPO_ROOT/tools/ensure-packages"
+# Two lanes of `make test` installing at once: the second waits for the first's whole
+# install (apt's lock timeout does not cover every lock a list refresh takes).
+mkdir -p "$tmp/lockdir"
+flock "$tmp/lockdir/hello-service-ensure-packages.lock" sleep 2 &
+holder=$!
+sleep 0.3
+before=$(date +%s%N)
+: >"$tmp/apt-calls"
+expect_ok "ensure-packages: installs after another install ends" \
+  env TMPDIR="$tmp/lockdir" PATH="$tmp/locked:/usr/bin:/bin" "$BASH" "$REPO_ROOT/tools/ensure-packages" jq
+waited_ms=$((($(date +%s%N) - before) / 1000000))
+wait "$holder"
+if [ "$waited_ms" -ge 1500 ] && [ -s "$tmp/apt-calls" ]; then
+  pass "ensure-packages: one install at a time (waited $waited_ms ms for the other)"
+else
+  fail "ensure-packages: one install at a time" "apt-get ran after $waited_ms ms, while the other install held the lock 2000 ms"
+fi
 
 # --- bench/run.py -------------------------------------------------------------------------
 # Without root it cannot make its CPU cgroup: it must say so before measuring anything,
