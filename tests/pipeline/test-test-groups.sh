@@ -43,7 +43,7 @@ expect_fail "an unknown option is a usage error" 2 "usage: " run --jobs 2 one
 expect_fail "a bad PROGRESS_S is refused" 2 "PROGRESS_S must be" env PROGRESS_S=soon "$runner" one
 
 # A stop (TERM, as CI's cancel or Ctrl-C's INT) ends the running groups and what they started.
-(cd "$tmp" && PROGRESS_S=1 exec "$runner" --log-dir "$tmp/logs" long pad >"$tmp/stop.out" 2>&1) &
+(cd "$tmp" && PROGRESS_S=1 exec "$runner" --log-dir "$tmp/stop-logs" "long after-broken" pad >"$tmp/stop.out" 2>&1) &
 stopped=$!
 for _ in $(seq 1 100); do [ -s "$tmp/long.pid" ] && break; sleep 0.1; done
 child=$(cat "$tmp/long.pid" 2>/dev/null || echo none)
@@ -60,6 +60,12 @@ if [ "$child" != none ] && ! alive "$child"; then
 else
   fail "TERM: what a running group started is stopped too" "process $child ($(ps -o args= -p "$child" 2>/dev/null || echo 'no pid')) still runs"
   kill "$child" 2>/dev/null || true
+fi
+sleep 1
+if [ ! -e "$tmp/stop-logs/after-broken.log" ]; then
+  pass "TERM: the lane starts no further group"
+else
+  fail "TERM: the lane starts no further group" "after-broken started: $(cat "$tmp/stop-logs/after-broken.log")"
 fi
 
 finish
