@@ -74,9 +74,9 @@ for pair in "timeout-s:$timeout_s" "verify-deadline-s:$verify_deadline_s" "rollb
   is_positive_int "${pair#*:}" || usage_error "--${pair%%:*} '${pair#*:}' must be a whole number of seconds"
 done
 [ "$verify_deadline_s" -lt "$timeout_s" ] || usage_error "--verify-deadline-s ($verify_deadline_s) must be shorter than --timeout-s ($timeout_s)"
+# verify-service.sh checks the test URL with --verifier if given, else with curl.
 case $test_url in
-  http://*) [ -n "$verifier" ] || usage_error "--verifier (the hello-service binary) is required for the http:// test URL" ;;
-  https://*) ;;
+  http://?* | https://?*) ;;
   *) usage_error "--test-url '$test_url' must start with http:// or https://" ;;
 esac
 require_commands aws jq

@@ -30,8 +30,8 @@
 # blue_green, canary, linear
 #                a CodeDeploy deployment (codedeploy-deploy.sh), verified on the test
 #                listener before production traffic moves: the deployment waits at Ready,
-#                verify-service.sh checks --test-url with the revision's version (the
-#                --verifier binary for http://), then continue-deployment shifts traffic
+#                verify-service.sh checks --test-url with the revision's version (with
+#                --verifier if given, else with curl), then continue-deployment shifts traffic
 #                as the deployment group's configuration says; a failed verification
 #                stops the deployment with automatic rollback. The deployment group must
 #                deploy this cluster's service, have a test listener, and wait at Ready
@@ -158,11 +158,11 @@ case $strategy in
     if [ -z "$codedeploy_app" ] || [ -z "$codedeploy_group" ]; then
       usage_error "--strategy $strategy needs --codedeploy-app and --codedeploy-group"
     fi
-    # Verified on the test listener before production traffic moves: a URL to check,
-    # and for http:// the verifier binary; and someone to continue the deployment.
+    # Verified on the test listener before production traffic moves: a URL to check
+    # (with the --verifier binary or file if given, else verify-service.sh's curl), and
+    # someone to continue the deployment.
     case $test_url in
-      http://?*) [ -n "$verifier" ] || usage_error "--strategy $strategy verifies the test listener $test_url before traffic shifts: give --verifier (the hello-service binary)" ;;
-      https://?*) ;;
+      http://?* | https://?*) ;;
       "") usage_error "--strategy $strategy needs the test listener's URL (--test-url, or test_url in the settings) to verify before traffic shifts" ;;
       *) usage_error "--test-url '$test_url' must start with http:// or https://" ;;
     esac

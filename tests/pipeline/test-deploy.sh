@@ -240,11 +240,29 @@ fake_aws "$tmp/fake"
 jq '.test_url = null' "$tmp/canary.json" >"$tmp/canary-no-test-url.json"
 expect_fail "canary without a test listener URL in the settings is refused" 1 "deployment_strategy canary needs test_url" \
   "$SCRIPTS/deploy.sh" --settings "$tmp/canary-no-test-url.json" --image "$image" --template "$TEMPLATE" --verifier "$tmp/verifier"
-expect_fail "canary on an http:// test listener without --verifier is refused" 2 "give --verifier" \
-  "$SCRIPTS/deploy.sh" --settings "$tmp/canary.json" --image "$image" --template "$TEMPLATE"
 expect_fail "canary with --no-wait is refused" 2 "--no-wait does not go with --strategy canary" canary --no-wait
 expect_fail "a verification longer than the deployment's timeout is refused" 2 "must be shorter than --timeout-s" \
   canary --verify-deadline-s 60 --timeout-s 30
 expect_eq "CodeDeploy option refusals made no AWS call" 0 "$(total_calls)"
+
+# No --verifier: verify-service.sh checks the test listener itself, with curl. Nothing
+# listens on this test URL, so the check fails with curl's reason and the deployment is
+# stopped and rolled back (it used to refuse the http:// URL without a verifier binary).
+closed_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+jq --arg url "http://127.0.0.1:$closed_port" '.test_url = $url' "$tmp/canary.json" >"$tmp/canary-curl.json"
+codedeploy_answers
+group
+deployment d-NEW Created
+deployment d-NEW Ready
+deployment d-NEW Stopped '.deploymentInfo.rollbackInfo = {rollbackDeploymentId: "d-ROLLBACK", rollbackMessage: "Deployment stopped by request"}'
+deployment d-ROLLBACK InProgress
+deployment d-ROLLBACK Succeeded
+expect_fail "canary without --verifier: the test listener is checked with curl, and a failure rolls back" 1 \
+  "ROLLED BACK: deployment d-NEW stopped, rollback deployment d-ROLLBACK Succeeded" \
+  "$SCRIPTS/deploy.sh" --settings "$tmp/canary-curl.json" --image "$image" --template "$TEMPLATE" \
+  --version 1.5.0 --poll-s 1 --timeout-s 30 --verify-deadline-s 3 --rollback-timeout-s 20
+expect_eq "canary without --verifier: curl's reason is shown" "curl: (7)" "$(grep -o 'curl: (7)' <<<"$out" | head -n 1)"
+expect_eq "canary without --verifier: created, then stopped; never continued" \
+  "deploy create-deployment deploy stop-deployment" "$(order)"
 
 finish
