@@ -3,7 +3,7 @@
 #   tests/pipeline/run.sh [TEST_SCRIPT...]   (default: every tests/pipeline/test-*.sh)
 # A test that reads MOTO_ENDPOINT runs under tools/with-moto (a fresh moto_server).
 # PIPELINE_JOBS scripts run at once (default 2: most of them wait on moto or the AWS CLI's
-# start-up); each one's output is shown whole, in the order listed, once it has ended.
+# start-up); each one's output is shown whole, in the order they start, once it has ended.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -14,8 +14,14 @@ trap 'rm -rf "$out"' EXIT
 
 tests=("$@")
 if [ "${#tests[@]}" -eq 0 ]; then
-  for path in "$here"/test-*.sh; do
-    [ -e "$path" ] && tests+=("${path##*/}")
+  # The ones on moto_server first: they take longest, and start while the others fill the
+  # second slot.
+  for moto in true false; do
+    for path in "$here"/test-*.sh; do
+      [ -e "$path" ] || continue
+      if grep -q 'MOTO_ENDPOINT' "$path"; then on_moto=true; else on_moto=false; fi
+      [ "$on_moto" = "$moto" ] && tests+=("${path##*/}")
+    done
   done
 fi
 if [ "${#tests[@]}" -eq 0 ]; then

@@ -139,9 +139,12 @@ crasher=$(aws ecs register-task-definition --cli-input-json "file://$tmp/crasher
 task=$(aws ecs run-task --cluster "$cluster" --task-definition "$crasher" --launch-type FARGATE \
   --started-by "$slow_deployment" --query 'tasks[0].taskArn' --output text)
 aws ecs stop-task --cluster "$cluster" --task "$task" --reason "Essential container in task exited" >/dev/null
+# 15 s: the deployment never completes (moto runs 2 of its 3 tasks), and the state must be
+# read at least once before the time is up; on a loaded machine one CLI call (Python's
+# start-up and moto's answer) has taken over 5 s, which left 3 s with no state read.
 expect_fail "a deployment that does not complete in time is a failure" 1 \
-  "DEPLOYMENT FAILED: did not complete within 3 s \(last state: deployment .* IN_PROGRESS: 2/3 running" \
-  "$SCRIPTS/wait-deployment.sh" --cluster "$cluster" --service slow --deployment-id "$slow_deployment" --timeout-s 3 --poll-s 1
+  "DEPLOYMENT FAILED: did not complete within 15 s \(last state: deployment .* IN_PROGRESS: 2/3 running" \
+  "$SCRIPTS/wait-deployment.sh" --cluster "$cluster" --service slow --deployment-id "$slow_deployment" --timeout-s 15 --poll-s 1
 if grep -q "stopped task ${task##*/} (crasher:1): Essential container in task exited" <<<"$out"; then
   pass "the failure prints the deployment's stopped tasks and their reasons"
 else
@@ -205,11 +208,12 @@ expect_fail "blue/green: a deployment group of another service is refused before
   "deployment group hello-service-staging/elsewhere deploys \[\"$cluster/hello-service\"\], not $cluster/bluegreen" \
   "$SCRIPTS/deploy.sh" --settings "$tmp/elsewhere.json" --verifier "$verifier" --task-definition "$new"
 # moto keeps a deployment "Created": it never gets Ready, so deploy.sh must stop it (with
-# automatic rollback) rather than verify anything or let traffic shift.
+# automatic rollback) rather than verify anything or let traffic shift. (15 s: its state
+# must be read at least once in time, and one CLI call has taken 5 s on a loaded machine.)
 expect_fail "blue/green: registers, starts a CodeDeploy deployment, and stops it when it is not Ready in time" 1 \
   "STOPPING deployment .* with automatic rollback: not Ready within the time left \(Created\)" \
   "$SCRIPTS/deploy.sh" --settings "$tmp/bluegreen.json" \
-  --image "$image" --template "$TEMPLATE" --version 1.5.0 --verifier "$verifier" --timeout-s 8 --verify-deadline-s 3 --rollback-timeout-s 3 --poll-s 1
+  --image "$image" --template "$TEMPLATE" --version 1.5.0 --verifier "$verifier" --timeout-s 15 --verify-deadline-s 3 --rollback-timeout-s 3 --poll-s 1
 cd_id=$(sed -n 's/^deployment_id=//p' <<<"$out")
 if [ -n "$cd_id" ]; then
   aws deploy get-deployment --deployment-id "$cd_id" --output json >"$tmp/cd.json"

@@ -25,6 +25,7 @@ script test-zeta-new.sh 'echo "PASS: zeta"; echo "PASS: zeta again"'
 # shellcheck disable=SC2016 # the script's text, expanded when it runs
 script test-moto-like.sh '[ -n "${MOTO_ENDPOINT:-}" ] && echo "PASS: under with-moto" || echo "FAIL: not under with-moto"'
 expect_ok "every test-*.sh runs, with no list to update" "$runner"
+expect_eq "the ones on moto start first" "test-moto-like.sh" "$(grep -m1 '^--- ' <<<"$out" | cut -c5-)"
 expect_eq "all their checks are counted" "4 passed, 0 failed" "$(tail -1 <<<"$out")"
 script test-dies.sh 'echo "PASS: first check"; exit 3'
 expect_fail "a script that dies after printing only PASS lines fails the run" 1 "test-dies.sh exited with an error" "$runner"
