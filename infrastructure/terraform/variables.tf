@@ -24,32 +24,17 @@ variable "service_name" {
   description = "Name of the service: the ECS service, the container and the Service dimension of its metrics."
   type        = string
   default     = "hello-service"
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.service_name))
-    error_message = "service_name must be 3 to 20 lower-case letters, digits or '-', starting with a letter (names of the form <service>-<environment> must fit AWS's 32-character limits)."
-  }
 }
 
 variable "environment" {
   description = "Environment name (staging, production, ...): part of every resource name and the service's APP_ENV."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
-    error_message = "environment must be 2 to 10 lower-case letters or digits, starting with a letter."
-  }
 }
 
 variable "image_tag" {
   description = "Version tag of the image Terraform's first task definition revision uses (push it to the repository before the first full apply). The deploy pipeline owns the running image afterwards."
   type        = string
   default     = "0.1.0"
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag)) && var.image_tag != "latest"
-    error_message = "image_tag must be a valid image tag other than latest (images are addressed by version)."
-  }
 }
 
 variable "vpc_cidr" {
@@ -86,41 +71,18 @@ variable "certificate_arn" {
   description = "An ACM certificate of yours for domain_name (HTTPS on the ALB; HTTP then redirects to HTTPS). Leave it null with route53_zone_id: the module then requests and validates one. Without domain_name it must be null: the ALB's own DNS name is covered by no certificate of yours."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", coalesce(var.certificate_arn, "x")))
-    error_message = "certificate_arn must be null or an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
-  }
 }
 
 variable "route53_zone_id" {
   description = "The Route 53 hosted zone that holds domain_name. With it the module makes the DNS-validated ACM certificate (unless certificate_arn is given) and the alias record that points domain_name at the load balancer. null: both are yours."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", coalesce(var.route53_zone_id, "x")))
-    error_message = "route53_zone_id must be null or a hosted zone ID such as Z0123456789ABCDEFGHIJ."
-  }
 }
 
 variable "domain_name" {
   description = "The name clients use, such as app.example.com: it becomes service_url (https://<domain_name>), the URL the pipeline verifies. Give with it route53_zone_id (the module makes the certificate and the alias record) or certificate_arn (yours; point the name at alb_dns_name, docs/SETUP.md). null: the plain-HTTP demo on the ALB's own name."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
-    error_message = "domain_name must be null or a lower-case DNS name such as app.example.com (no scheme, port or path)."
-  }
-  validation {
-    condition     = var.domain_name == null || var.certificate_arn != null || var.route53_zone_id != null
-    error_message = "domain_name needs route53_zone_id (the module then makes a DNS-validated certificate and the alias record) or certificate_arn (a certificate of yours for that name): HTTPS is what the pipeline verifies on it."
-  }
-  validation {
-    condition     = var.domain_name != null || (var.certificate_arn == null && var.route53_zone_id == null)
-    error_message = "certificate_arn and route53_zone_id need domain_name, the name the certificate covers and the record is made for: the pipeline verifies https://<domain_name>, and the ALB's own DNS name is covered by no certificate of yours."
-  }
 }
 
 variable "alb_access_logs_bucket" {
@@ -145,11 +107,6 @@ variable "deployment_strategy" {
   description = "rolling (ECS), blue_green, canary or linear (CodeDeploy). See docs/SETUP.md on switching."
   type        = string
   default     = "rolling"
-
-  validation {
-    condition     = contains(["rolling", "blue_green", "canary", "linear"], var.deployment_strategy)
-    error_message = "deployment_strategy must be one of rolling, blue_green, canary, linear."
-  }
 }
 
 variable "desired_count" {
@@ -210,11 +167,6 @@ variable "enable_execute_command" {
   description = "ECS Exec into the tasks: not supported, must stay false (the image has no shell and a read-only root file system)."
   type        = bool
   default     = false
-
-  validation {
-    condition     = !var.enable_execute_command
-    error_message = "enable_execute_command is not supported: ECS Exec needs a shell in the image, a writable root file system for its SSM agent, and a route to ssmmessages. Read the service's logs and /info instead."
-  }
 }
 
 variable "log_level" {
@@ -254,11 +206,6 @@ variable "ecr_repository_name" {
   description = "Name of the image repository that infrastructure/bootstrap created for every environment (its output ecr_repository_name); null means service_name. This root reads it and never creates or deletes it."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.ecr_repository_name == null || can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.ecr_repository_name))
-    error_message = "ecr_repository_name must be null or a valid ECR repository name (lower-case letters, digits, and . _ - / between them)."
-  }
 }
 
 variable "deploy_role_name" {
@@ -271,17 +218,6 @@ variable "timing_overrides" {
   description = "Per-environment changes to the timing budget in timing.json (same field names); the merged budget is validated as a whole."
   type        = map(number)
   default     = {}
-
-  validation {
-    condition = alltrue([for k in keys(var.timing_overrides) : contains([
-      "alb_health_check_interval_s", "alb_health_check_timeout_s", "alb_healthy_threshold",
-      "alb_unhealthy_threshold", "alb_deregistration_delay_s", "alb_idle_timeout_s", "drain_margin_s",
-      "drain_delay_s", "shutdown_timeout_s", "stop_timeout_s", "idle_timeout_s", "health_check_grace_period_s",
-      "container_health_check_interval_s", "container_health_check_timeout_s",
-      "container_health_check_retries", "container_health_check_start_period_s", "codedeploy_ready_wait_minutes",
-    ], k)])
-    error_message = "timing_overrides may only name fields of timing.json (see infrastructure/terraform/modules/timing/README.md)."
-  }
 }
 
 variable "tags" {

@@ -165,39 +165,6 @@ run "codedeploy_test_listener_closed_by_default" {
   }
 }
 
-run "invalid_name" {
-  command = plan
-  module {
-    source = "./modules/alb"
-  }
-  variables {
-    name = "a-name-that-is-far-too-long-for-a-target-group"
-  }
-  expect_failures = [var.name]
-}
-
-run "invalid_vpc_cidr" {
-  command = plan
-  module {
-    source = "./modules/alb"
-  }
-  variables {
-    vpc_cidr = "10.0.0.0"
-  }
-  expect_failures = [var.vpc_cidr]
-}
-
-run "invalid_public_subnet_ids" {
-  command = plan
-  module {
-    source = "./modules/alb"
-  }
-  variables {
-    public_subnet_ids = ["subnet-a"]
-  }
-  expect_failures = [var.public_subnet_ids]
-}
-
 run "invalid_ingress_cidrs" {
   command = plan
   module {
@@ -207,28 +174,6 @@ run "invalid_ingress_cidrs" {
     ingress_cidrs = ["everyone"]
   }
   expect_failures = [var.ingress_cidrs]
-}
-
-run "invalid_container_port" {
-  command = plan
-  module {
-    source = "./modules/alb"
-  }
-  variables {
-    container_port = 80
-  }
-  expect_failures = [var.container_port]
-}
-
-run "invalid_certificate_arn" {
-  command = plan
-  module {
-    source = "./modules/alb"
-  }
-  variables {
-    certificate_arn = "my-certificate"
-  }
-  expect_failures = [var.certificate_arn]
 }
 
 run "invalid_ssl_policy_ext_ciphers" {
@@ -253,28 +198,6 @@ run "invalid_ssl_policy_allows_tls_1_0" {
   expect_failures = [var.ssl_policy]
 }
 
-run "invalid_health_check" {
-  command = plan
-  module {
-    source = "./modules/alb"
-  }
-  variables {
-    health_check = { interval_s = 5, timeout_s = 5, healthy_threshold = 2, unhealthy_threshold = 2 }
-  }
-  expect_failures = [var.health_check]
-}
-
-run "invalid_health_check_path" {
-  command = plan
-  module {
-    source = "./modules/alb"
-  }
-  variables {
-    health_check_path = "ready"
-  }
-  expect_failures = [var.health_check_path]
-}
-
 run "invalid_test_listener_port" {
   command = plan
   module {
@@ -284,15 +207,4 @@ run "invalid_test_listener_port" {
     test_listener_port = 443
   }
   expect_failures = [var.test_listener_port]
-}
-
-run "invalid_test_listener_cidrs" {
-  command = plan
-  module {
-    source = "./modules/alb"
-  }
-  variables {
-    test_listener_cidrs = ["10.0.0.0/33"]
-  }
-  expect_failures = [var.test_listener_cidrs]
 }

@@ -127,61 +127,6 @@ run "email_and_thresholds" {
   }
 }
 
-run "invalid_name" {
-  command = plan
-  module {
-    source = "./modules/cloudwatch"
-  }
-  variables {
-    name = "-bad name"
-  }
-  expect_failures = [var.name]
-}
-
-run "invalid_log_retention_days_forever" {
-  command = plan
-  module {
-    source = "./modules/cloudwatch"
-  }
-  variables {
-    log_retention_days = 0
-  }
-  expect_failures = [var.log_retention_days]
-}
-
-run "invalid_alarm_email" {
-  command = plan
-  module {
-    source = "./modules/cloudwatch"
-  }
-  variables {
-    alarm_email = "oncall"
-  }
-  expect_failures = [var.alarm_email]
-}
-
-run "invalid_threshold_percent" {
-  command = plan
-  module {
-    source = "./modules/cloudwatch"
-  }
-  variables {
-    thresholds = { cpu_percent = 120 }
-  }
-  expect_failures = [var.thresholds]
-}
-
-run "invalid_threshold_latency" {
-  command = plan
-  module {
-    source = "./modules/cloudwatch"
-  }
-  variables {
-    thresholds = { p99_latency_s = 0 }
-  }
-  expect_failures = [var.thresholds]
-}
-
 run "invalid_evaluation_periods" {
   command = plan
   module {
@@ -294,15 +239,4 @@ run "spot_interruptions" {
     aws_cloudwatch_metric_alarm.spot_interruptions.arn)
     error_message = "The dashboard's alarm widget shows the Spot interruptions alarm."
   }
-}
-
-run "invalid_spot_interruptions_period" {
-  command = plan
-  module {
-    source = "./modules/cloudwatch"
-  }
-  variables {
-    thresholds = { spot_interruptions_period_s = 90 }
-  }
-  expect_failures = [var.thresholds]
 }

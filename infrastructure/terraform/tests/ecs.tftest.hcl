@@ -356,76 +356,6 @@ run "spot_weights" {
   }
 }
 
-run "arm64_on_spot_refused" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    cpu_architecture          = "ARM64"
-    capacity_provider_weights = { fargate = 1, fargate_spot = 3, base = 1 }
-  }
-  expect_failures = [aws_ecs_service.rolling]
-}
-
-run "arm64_on_spot_refused_codedeploy" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    deployment_strategy       = "canary"
-    cpu_architecture          = "ARM64"
-    capacity_provider_weights = { fargate = 0, fargate_spot = 1, base = 0 }
-  }
-  expect_failures = [aws_ecs_service.codedeploy]
-}
-
-run "execute_command_refused" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    enable_execute_command = true
-  }
-  expect_failures = [var.enable_execute_command]
-}
-
-run "invalid_codedeploy_ready_wait_minutes" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    codedeploy_ready_wait_minutes = 0
-  }
-  expect_failures = [var.codedeploy_ready_wait_minutes]
-}
-
-run "memory_not_a_fargate_size" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    cpu    = 256
-    memory = 4096
-  }
-  expect_failures = [aws_ecs_task_definition.this]
-}
-
-run "desired_count_outside_autoscaling_bounds" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    desired_count = 5
-  }
-  expect_failures = [aws_ecs_service.rolling]
-}
-
 run "codedeploy_without_green_target_group" {
   command = plan
   module {
@@ -450,116 +380,6 @@ run "requests_policy_without_resource_label" {
   expect_failures = [aws_appautoscaling_policy.requests]
 }
 
-run "invalid_cluster_name" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    cluster_name = "hello service"
-  }
-  expect_failures = [var.cluster_name]
-}
-
-run "invalid_service_name" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    service_name = "hello/service"
-  }
-  expect_failures = [var.service_name]
-}
-
-run "invalid_task_family" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    task_family = "family:1"
-  }
-  expect_failures = [var.task_family]
-}
-
-run "invalid_image" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service-test:latest"
-  }
-  expect_failures = [var.image]
-}
-
-run "invalid_container_port" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    container_port = 443
-  }
-  expect_failures = [var.container_port]
-}
-
-run "invalid_cpu" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    cpu = 300
-  }
-  expect_failures = [var.cpu]
-}
-
-run "invalid_memory" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    memory = 256
-  }
-  expect_failures = [var.memory]
-}
-
-run "invalid_cpu_architecture" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    cpu_architecture = "arm64"
-  }
-  expect_failures = [var.cpu_architecture]
-}
-
-run "invalid_desired_count" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    desired_count = 0
-  }
-  expect_failures = [var.desired_count]
-}
-
-run "invalid_private_subnet_ids" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    private_subnet_ids = ["subnet-private-a"]
-  }
-  expect_failures = [var.private_subnet_ids]
-}
-
 run "invalid_target_group_arns" {
   command = plan
   module {
@@ -569,28 +389,6 @@ run "invalid_target_group_arns" {
     target_group_arns = { green = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/2" }
   }
   expect_failures = [var.target_group_arns]
-}
-
-run "invalid_app_env" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    app_env = "Test"
-  }
-  expect_failures = [var.app_env]
-}
-
-run "invalid_log_level" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    log_level = "verbose"
-  }
-  expect_failures = [var.log_level]
 }
 
 run "invalid_emf_interval_s" {
@@ -615,28 +413,6 @@ run "invalid_workers" {
   expect_failures = [var.workers]
 }
 
-run "invalid_timing" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    timing = merge(var.timing, { stop_timeout_s = 121 })
-  }
-  expect_failures = [var.timing]
-}
-
-run "invalid_deployment_strategy" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    deployment_strategy = "recreate"
-  }
-  expect_failures = [var.deployment_strategy]
-}
-
 run "invalid_blue_termination_wait_minutes" {
   command = plan
   module {
@@ -646,61 +422,6 @@ run "invalid_blue_termination_wait_minutes" {
     blue_termination_wait_minutes = -1
   }
   expect_failures = [var.blue_termination_wait_minutes]
-}
-
-run "invalid_capacity_provider_weights" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    capacity_provider_weights = { fargate = 0, fargate_spot = 0, base = 0 }
-  }
-  expect_failures = [var.capacity_provider_weights]
-}
-
-run "invalid_container_insights" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    container_insights = "on"
-  }
-  expect_failures = [var.container_insights]
-}
-
-run "invalid_autoscaling_bounds" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    autoscaling = { min_capacity = 3, max_capacity = 2 }
-  }
-  expect_failures = [var.autoscaling]
-}
-
-run "invalid_autoscaling_cpu_target" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    autoscaling = { cpu_target_percent = 100 }
-  }
-  expect_failures = [var.autoscaling]
-}
-
-run "invalid_autoscaling_cooldown" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    autoscaling = { scale_in_cooldown = -1 }
-  }
-  expect_failures = [var.autoscaling]
 }
 
 # Another service's container: its port, liveness check, environment, secrets, command
@@ -769,62 +490,6 @@ run "defaults_leave_command_and_secrets_out" {
   }
 }
 
-run "invalid_liveness_command" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    liveness_command = ["/hello-service", "healthcheck"]
-  }
-  expect_failures = [var.liveness_command]
-}
-
-run "invalid_environment_redefines_port" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    container_environment = { PORT = "80" }
-  }
-  expect_failures = [var.container_environment]
-}
-
-run "invalid_secret_not_an_arn" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    container_secrets = { DB_PASSWORD = "/orders/db-password" }
-  }
-  expect_failures = [var.container_secrets]
-}
-
-run "invalid_secret_also_in_environment" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    container_environment = { TOKEN = "x" }
-    container_secrets     = { TOKEN = "arn:aws:ssm:us-east-1:123456789012:parameter/t" }
-  }
-  expect_failures = [var.container_secrets]
-}
-
-run "invalid_empty_command" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    container_command = []
-  }
-  expect_failures = [var.container_command]
-}
-
 run "autoscaling_cpu_only_by_default" {
   command = plan
   module {
@@ -835,15 +500,4 @@ run "autoscaling_cpu_only_by_default" {
     condition     = length(aws_appautoscaling_policy.cpu) == 1 && length(aws_appautoscaling_policy.requests) == 0
     error_message = "By default the service scales on CPU only (requests_per_target = 0)."
   }
-}
-
-run "invalid_negative_requests_per_target" {
-  command = plan
-  module {
-    source = "./modules/ecs"
-  }
-  variables {
-    autoscaling = { requests_per_target = -1 }
-  }
-  expect_failures = [var.autoscaling]
 }

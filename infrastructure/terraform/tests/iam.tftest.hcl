@@ -153,17 +153,6 @@ run "without_deploy_role" {
   }
 }
 
-run "invalid_name" {
-  command = plan
-  module {
-    source = "./modules/iam"
-  }
-  variables {
-    name = "a name with spaces"
-  }
-  expect_failures = [var.name]
-}
-
 run "invalid_ecr_repository_arn" {
   command = plan
   module {
@@ -195,17 +184,6 @@ run "invalid_task_role_policy_json" {
     task_role_policy_json = "{not json"
   }
   expect_failures = [var.task_role_policy_json]
-}
-
-run "invalid_deploy_settings_parameter_name" {
-  command = plan
-  module {
-    source = "./modules/iam"
-  }
-  variables {
-    deploy_settings_parameter_name = "deploy-settings"
-  }
-  expect_failures = [var.deploy_settings_parameter_name]
 }
 
 run "secrets_exactly_these" {

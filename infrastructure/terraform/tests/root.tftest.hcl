@@ -1,5 +1,9 @@
 # The root module: how the modules are wired, with the seed's defaults, each deployment
-# strategy, each network profile, per-environment timing overrides and input validation.
+# strategy, each network profile, per-environment timing overrides, and the validation of
+# its own inputs (the provider's region and endpoint). Every other input goes to
+# modules/service unchanged, which checks it (service.tftest.hcl): `terraform test` cannot
+# expect a failure of a called module's variable, so that a broken rule reaches a plan of
+# this root is shown by the moto run's timing override (infrastructure/tests/moto-e2e).
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -152,38 +156,6 @@ run "strategy_blue_green_plain_http_test_url" {
   }
 }
 
-run "certificate_without_domain_refused" {
-  command = plan
-  variables {
-    certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
-  }
-  expect_failures = [var.domain_name]
-}
-
-run "domain_without_certificate_or_zone_refused" {
-  command = plan
-  variables {
-    domain_name = "hello.example.com"
-  }
-  expect_failures = [var.domain_name]
-}
-
-run "invalid_domain_name" {
-  command = plan
-  variables {
-    domain_name = "https://hello.example.com"
-  }
-  expect_failures = [var.domain_name]
-}
-
-run "execute_command_refused" {
-  command = plan
-  variables {
-    enable_execute_command = true
-  }
-  expect_failures = [var.enable_execute_command]
-}
-
 run "strategy_linear" {
   command = apply
   variables {
@@ -232,22 +204,6 @@ run "timing_override" {
   }
 }
 
-run "invalid_timing_override_name" {
-  command = plan
-  variables {
-    timing_overrides = { drain_delay = 20 }
-  }
-  expect_failures = [var.timing_overrides]
-}
-
-run "invalid_ecr_repository_name" {
-  command = plan
-  variables {
-    ecr_repository_name = "Hello Service"
-  }
-  expect_failures = [var.ecr_repository_name]
-}
-
 run "invalid_aws_region" {
   command = plan
   variables {
@@ -262,36 +218,4 @@ run "invalid_aws_endpoint_url" {
     aws_endpoint_url = "127.0.0.1:5000"
   }
   expect_failures = [var.aws_endpoint_url]
-}
-
-run "invalid_service_name" {
-  command = plan
-  variables {
-    service_name = "Hello"
-  }
-  expect_failures = [var.service_name]
-}
-
-run "invalid_environment" {
-  command = plan
-  variables {
-    environment = "production-eu"
-  }
-  expect_failures = [var.environment]
-}
-
-run "invalid_image_tag_latest" {
-  command = plan
-  variables {
-    image_tag = "latest"
-  }
-  expect_failures = [var.image_tag]
-}
-
-run "invalid_deployment_strategy" {
-  command = plan
-  variables {
-    deployment_strategy = "recreate"
-  }
-  expect_failures = [var.deployment_strategy]
 }

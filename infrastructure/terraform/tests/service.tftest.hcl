@@ -222,3 +222,537 @@ run "domain_without_zone_or_certificate_refused" {
   }
   expect_failures = [var.domain_name]
 }
+
+# Input validation: every input of the module is checked here, where a caller sets it
+# (the modules it composes check only what it does not expose).
+
+# Names: the module's names are <service_name>-<environment> (the load balancer's at most
+# 32 characters); every lower module's name comes from these two inputs.
+
+# The longest names the rules allow fit every name AWS limits (the load balancer's, 32).
+run "longest_names_fit" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    service_name = "abcdefghijklmnopqrst"
+    environment  = "production"
+  }
+
+  assert {
+    condition     = output.cluster_name == "abcdefghijklmnopqrst-production" && length(output.cluster_name) == 31
+    error_message = "A 20-character service and a 10-character environment make a 31-character name, which the load balancer takes."
+  }
+}
+
+run "invalid_service_name" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    service_name = "Hello"
+  }
+  expect_failures = [var.service_name]
+}
+
+run "invalid_service_name_with_a_space" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    service_name = "hello service"
+  }
+  expect_failures = [var.service_name]
+}
+
+run "invalid_environment" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    environment = "production-eu"
+  }
+  expect_failures = [var.environment]
+}
+
+run "invalid_environment_upper_case" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    environment = "Test"
+  }
+  expect_failures = [var.environment]
+}
+
+run "invalid_image_tag_latest" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    image_tag = "latest"
+  }
+  expect_failures = [var.image_tag]
+}
+
+run "invalid_ecr_repository_name" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    ecr_repository_name = "Hello Service"
+  }
+  expect_failures = [var.ecr_repository_name]
+}
+
+# The container.
+
+run "invalid_liveness_command" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    liveness_command = ["/hello-service", "healthcheck"]
+  }
+  expect_failures = [var.liveness_command]
+}
+
+run "invalid_environment_redefines_port" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    container_environment = { PORT = "80" }
+  }
+  expect_failures = [var.container_environment]
+}
+
+run "invalid_environment_name" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    container_environment = { "1X" = "on" }
+  }
+  expect_failures = [var.container_environment]
+}
+
+run "invalid_secret_not_an_arn" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    container_secrets = { DB_PASSWORD = "/orders/db-password" }
+  }
+  expect_failures = [var.container_secrets]
+}
+
+run "invalid_secret_also_in_environment" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    container_environment = { TOKEN = "x" }
+    container_secrets     = { TOKEN = "arn:aws:ssm:us-east-1:123456789012:parameter/t" }
+  }
+  expect_failures = [var.container_secrets]
+}
+
+run "invalid_empty_command" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    container_command = []
+  }
+  expect_failures = [var.container_command]
+}
+
+run "invalid_log_level" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    log_level = "verbose"
+  }
+  expect_failures = [var.log_level]
+}
+
+# The task size and where the tasks run.
+
+run "invalid_cpu" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    cpu = 300
+  }
+  expect_failures = [var.cpu]
+}
+
+run "invalid_memory" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    memory = 256
+  }
+  expect_failures = [var.memory]
+}
+
+run "memory_not_a_fargate_size" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    cpu    = 256
+    memory = 4096
+  }
+  expect_failures = [var.memory]
+}
+
+run "invalid_cpu_architecture" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    cpu_architecture = "arm64"
+  }
+  expect_failures = [var.cpu_architecture]
+}
+
+run "invalid_desired_count" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    desired_count = 0
+  }
+  expect_failures = [var.desired_count]
+}
+
+run "desired_count_outside_autoscaling_bounds" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    desired_count = 5
+  }
+  expect_failures = [var.desired_count]
+}
+
+run "invalid_capacity_provider_weights" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    capacity_provider_weights = { fargate = 0, fargate_spot = 0, base = 0 }
+  }
+  expect_failures = [var.capacity_provider_weights]
+}
+
+run "arm64_on_spot_refused" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    cpu_architecture          = "ARM64"
+    capacity_provider_weights = { fargate = 1, fargate_spot = 3, base = 1 }
+  }
+  expect_failures = [var.capacity_provider_weights]
+}
+
+run "arm64_on_spot_refused_codedeploy" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    deployment_strategy       = "canary"
+    cpu_architecture          = "ARM64"
+    capacity_provider_weights = { fargate = 0, fargate_spot = 1, base = 0 }
+  }
+  expect_failures = [var.capacity_provider_weights]
+}
+
+run "invalid_autoscaling_bounds" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    autoscaling = { min_capacity = 3, max_capacity = 2 }
+  }
+  expect_failures = [var.autoscaling]
+}
+
+run "invalid_autoscaling_cpu_target" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    autoscaling = { cpu_target_percent = 100 }
+  }
+  expect_failures = [var.autoscaling]
+}
+
+run "invalid_autoscaling_cooldown" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    autoscaling = { scale_in_cooldown = -1 }
+  }
+  expect_failures = [var.autoscaling]
+}
+
+run "invalid_negative_requests_per_target" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    autoscaling = { requests_per_target = -1 }
+  }
+  expect_failures = [var.autoscaling]
+}
+
+run "invalid_container_insights" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    container_insights = "on"
+  }
+  expect_failures = [var.container_insights]
+}
+
+run "invalid_deployment_strategy" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    deployment_strategy = "recreate"
+  }
+  expect_failures = [var.deployment_strategy]
+}
+
+run "execute_command_refused" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    enable_execute_command = true
+  }
+  expect_failures = [var.enable_execute_command]
+}
+
+# The network and the load balancer.
+
+run "invalid_vpc_cidr" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    vpc_cidr = "10.0.0.0"
+  }
+  expect_failures = [var.vpc_cidr]
+}
+
+run "invalid_vpc_cidr_too_small" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    vpc_cidr = "10.0.0.0/24"
+  }
+  expect_failures = [var.vpc_cidr]
+}
+
+run "invalid_az_count" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    az_count = 1
+  }
+  expect_failures = [var.az_count]
+}
+
+run "invalid_network_profile" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    network_profile = "no_nat"
+  }
+  expect_failures = [var.network_profile]
+}
+
+run "invalid_test_listener_cidrs" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    test_listener_cidrs = ["10.0.0.0/33"]
+  }
+  expect_failures = [var.test_listener_cidrs]
+}
+
+run "invalid_alb_access_logs_bucket" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    alb_access_logs_bucket = "s3://orders-logs"
+  }
+  expect_failures = [var.alb_access_logs_bucket]
+}
+
+run "invalid_certificate_arn" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    domain_name     = "orders.example.com"
+    certificate_arn = "my-certificate"
+  }
+  expect_failures = [var.certificate_arn]
+}
+
+run "invalid_route53_zone_id" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    domain_name     = "orders.example.com"
+    route53_zone_id = "example.com"
+  }
+  expect_failures = [var.route53_zone_id]
+}
+
+run "invalid_domain_name" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    domain_name     = "https://orders.example.com"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+  expect_failures = [var.domain_name]
+}
+
+run "certificate_without_domain_refused" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+  }
+  expect_failures = [var.domain_name]
+}
+
+# Alarms and logs.
+
+run "invalid_log_retention_days_forever" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    log_retention_days = 0
+  }
+  expect_failures = [var.log_retention_days]
+}
+
+run "invalid_alarm_email" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    alarm_email = "oncall"
+  }
+  expect_failures = [var.alarm_email]
+}
+
+run "invalid_alarm_threshold_percent" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    alarm_thresholds = { cpu_percent = 120 }
+  }
+  expect_failures = [var.alarm_thresholds]
+}
+
+run "invalid_alarm_threshold_latency" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    alarm_thresholds = { p99_latency_s = 0 }
+  }
+  expect_failures = [var.alarm_thresholds]
+}
+
+run "invalid_spot_interruptions_period" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    alarm_thresholds = { spot_interruptions_period_s = 90 }
+  }
+  expect_failures = [var.alarm_thresholds]
+}
+
+run "invalid_deploy_role_name_an_arn" {
+  command = plan
+  module {
+    source = "./modules/service"
+  }
+  variables {
+    deploy_role_name = "arn:aws:iam::123456789012:role/orders-staging-deploy"
+  }
+  expect_failures = [var.deploy_role_name]
+}

@@ -283,3 +283,14 @@ run "codedeploy_ready_wait_beyond_codedeploy_limit" {
   }
   expect_failures = [var.budget]
 }
+
+run "codedeploy_ready_wait_zero" {
+  command = plan
+  module {
+    source = "./modules/timing"
+  }
+  variables {
+    budget = merge(var.budget, { codedeploy_ready_wait_minutes = 0 })
+  }
+  expect_failures = [var.budget]
+}

@@ -141,50 +141,6 @@ run "nat_with_endpoints_three_zones_flow_logs" {
   }
 }
 
-run "invalid_name" {
-  command = plan
-  module {
-    source = "./modules/vpc"
-  }
-  variables {
-    name = "Hello_Service"
-  }
-  expect_failures = [var.name]
-}
-
-run "invalid_cidr" {
-  command = plan
-  module {
-    source = "./modules/vpc"
-  }
-  variables {
-    cidr = "10.0.0.0/24"
-  }
-  expect_failures = [var.cidr]
-}
-
-run "invalid_az_count" {
-  command = plan
-  module {
-    source = "./modules/vpc"
-  }
-  variables {
-    az_count = 1
-  }
-  expect_failures = [var.az_count]
-}
-
-run "invalid_network_profile" {
-  command = plan
-  module {
-    source = "./modules/vpc"
-  }
-  variables {
-    network_profile = "no_nat"
-  }
-  expect_failures = [var.network_profile]
-}
-
 run "invalid_flow_logs_retention" {
   command = plan
   module {

@@ -1,11 +1,6 @@
 variable "name" {
-  description = "Name prefix of the load balancer, its target groups and security group (at most 26 characters: target group names add -green and are limited to 32)."
+  description = "Name of the load balancer (at most 32 characters, which the service module's service_name and environment rules ensure) and prefix of its security group and Name tags."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9-]{0,24}[a-zA-Z0-9]$", var.name))
-    error_message = "name must be 2 to 26 letters, digits or hyphens, not starting or ending with a hyphen."
-  }
 }
 
 variable "vpc_id" {
@@ -16,21 +11,11 @@ variable "vpc_id" {
 variable "vpc_cidr" {
   description = "CIDR block of the VPC: the ALB may open connections only into it, on the container port."
   type        = string
-
-  validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0))
-    error_message = "vpc_cidr must be a valid IPv4 CIDR block."
-  }
 }
 
 variable "public_subnet_ids" {
   description = "Public subnets to place the internet-facing ALB in (at least two zones)."
   type        = list(string)
-
-  validation {
-    condition     = length(var.public_subnet_ids) >= 2
-    error_message = "public_subnet_ids must list at least two subnets: an ALB spans two or more availability zones."
-  }
 }
 
 variable "ingress_cidrs" {
@@ -48,22 +33,12 @@ variable "container_port" {
   description = "Port the service listens on in its container (target group port)."
   type        = number
   default     = 5000
-
-  validation {
-    condition     = var.container_port >= 1024 && var.container_port <= 65535
-    error_message = "container_port must be between 1024 and 65535 (the service runs as a non-root user)."
-  }
 }
 
 variable "certificate_arn" {
   description = "ACM certificate ARN. Given: HTTPS on 443 with a TLS 1.2+ policy and HTTP redirected to HTTPS. null: plain HTTP on 80, for a demo only."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
-    error_message = "certificate_arn must be null or an ACM certificate ARN (arn:aws:acm:...)."
-  }
 }
 
 variable "https" {
@@ -91,22 +66,12 @@ variable "health_check" {
     healthy_threshold   = number
     unhealthy_threshold = number
   })
-
-  validation {
-    condition     = var.health_check.timeout_s < var.health_check.interval_s
-    error_message = "health_check.timeout_s must be below health_check.interval_s."
-  }
 }
 
 variable "health_check_path" {
   description = "Path the target group checks: the service's readiness endpoint, which answers 503 as soon as a task starts draining."
   type        = string
   default     = "/ready"
-
-  validation {
-    condition     = startswith(var.health_check_path, "/")
-    error_message = "health_check_path must start with '/'."
-  }
 }
 
 variable "deregistration_delay_s" {
@@ -147,11 +112,6 @@ variable "test_listener_cidrs" {
   description = "IPv4 CIDR blocks allowed to reach the test listener (empty: none from outside the VPC)."
   type        = list(string)
   default     = []
-
-  validation {
-    condition     = alltrue([for c in var.test_listener_cidrs : can(cidrhost(c, 0))])
-    error_message = "test_listener_cidrs must be valid IPv4 CIDR blocks."
-  }
 }
 
 variable "access_logs_bucket" {

@@ -1,11 +1,6 @@
 variable "name" {
   description = "Name prefix of the log group, alarms, dashboard and topic (for example hello-service-staging)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,62}$", var.name))
-    error_message = "name must be 2 to 63 letters, digits, '_' or '-', starting with a letter or digit."
-  }
 }
 
 variable "service_name" {
@@ -49,11 +44,6 @@ variable "log_retention_days" {
   description = "Retention of the service's log group, in days."
   type        = number
   default     = 30
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... 3653); never 0 (forever)."
-  }
 }
 
 variable "log_kms_key_arn" {
@@ -77,11 +67,6 @@ variable "alarm_email" {
   description = "E-mail address subscribed to the alarm topic (the address must confirm the subscription); null for none."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
-    error_message = "alarm_email must be null or an e-mail address."
-  }
 }
 
 variable "thresholds" {
@@ -97,21 +82,6 @@ variable "thresholds" {
     spot_interruptions_period_s = optional(number, 3600)
   })
   default = {}
-
-  validation {
-    condition = alltrue([for p in [var.thresholds.cpu_percent, var.thresholds.memory_percent, var.thresholds.error_5xx_percent] :
-    p > 0 && p <= 100])
-    error_message = "thresholds.cpu_percent, memory_percent and error_5xx_percent must be percentages above 0 and at most 100."
-  }
-  validation {
-    condition     = var.thresholds.p99_latency_s > 0 && var.thresholds.unhealthy_hosts >= 0
-    error_message = "thresholds.p99_latency_s must be above 0 and thresholds.unhealthy_hosts at least 0."
-  }
-  validation {
-    condition = (var.thresholds.spot_interruptions >= 1 && floor(var.thresholds.spot_interruptions) == var.thresholds.spot_interruptions &&
-    var.thresholds.spot_interruptions_period_s >= 60 && var.thresholds.spot_interruptions_period_s <= 86400 && var.thresholds.spot_interruptions_period_s % 60 == 0)
-    error_message = "thresholds.spot_interruptions must be a whole number of at least 1, and spot_interruptions_period_s a multiple of 60 seconds up to 86400."
-  }
 }
 
 variable "evaluation_periods" {

@@ -10,15 +10,6 @@ locals {
     linear     = "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"
   }
 
-  # Memory sizes Fargate offers for each CPU size (MiB).
-  fargate_memory = {
-    256  = [512, 1024, 2048]
-    512  = [for gb in range(1, 5) : gb * 1024]
-    1024 = [for gb in range(2, 9) : gb * 1024]
-    2048 = [for gb in range(4, 17) : gb * 1024]
-    4096 = [for gb in range(8, 31) : gb * 1024]
-  }
-
   # Every placeholder of the container definition template. The deploy workflow renders
   # the same template with these values (output container_template_values) and its own
   # image, so a deployed revision differs from Terraform's only in the image.
@@ -159,13 +150,6 @@ resource "aws_ecs_task_definition" "this" {
   skip_destroy = true
 
   tags = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = contains(local.fargate_memory[var.cpu], var.memory)
-      error_message = "memory ${var.memory} MiB is not a Fargate size for cpu ${var.cpu}; allowed: ${join(", ", local.fargate_memory[var.cpu])}."
-    }
-  }
 }
 
 # Rolling deployments by ECS. Terraform creates the service with its own first revision;
@@ -235,14 +219,6 @@ resource "aws_ecs_service" "rolling" {
 
   lifecycle {
     ignore_changes = [task_definition, desired_count]
-    precondition {
-      condition     = !var.autoscaling.enabled || (var.desired_count >= var.autoscaling.min_capacity && var.desired_count <= var.autoscaling.max_capacity)
-      error_message = "desired_count must lie between autoscaling.min_capacity and autoscaling.max_capacity."
-    }
-    precondition {
-      condition     = var.cpu_architecture != "ARM64" || var.capacity_provider_weights.fargate_spot == 0
-      error_message = "ARM64 tasks cannot run on Fargate Spot: with cpu_architecture = \"ARM64\" set capacity_provider_weights.fargate_spot to 0."
-    }
   }
 
   depends_on = [aws_ecs_cluster_capacity_providers.this, terraform_data.deployment_controller]
@@ -304,14 +280,6 @@ resource "aws_ecs_service" "codedeploy" {
       condition = (contains(keys(var.target_group_names), "blue") && contains(keys(var.target_group_names), "green") &&
       var.production_listener_arn != null && var.test_listener_arn != null && var.codedeploy_role_arn != null)
       error_message = "The ${var.deployment_strategy} strategy needs target_group_names blue and green, production_listener_arn, test_listener_arn and codedeploy_role_arn."
-    }
-    precondition {
-      condition     = !var.autoscaling.enabled || (var.desired_count >= var.autoscaling.min_capacity && var.desired_count <= var.autoscaling.max_capacity)
-      error_message = "desired_count must lie between autoscaling.min_capacity and autoscaling.max_capacity."
-    }
-    precondition {
-      condition     = var.cpu_architecture != "ARM64" || var.capacity_provider_weights.fargate_spot == 0
-      error_message = "ARM64 tasks cannot run on Fargate Spot: with cpu_architecture = \"ARM64\" set capacity_provider_weights.fargate_spot to 0."
     }
   }
 

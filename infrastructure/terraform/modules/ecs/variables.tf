@@ -1,32 +1,17 @@
 variable "cluster_name" {
   description = "Name of the ECS cluster (for example hello-service-staging)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9_-]{1,255}$", var.cluster_name))
-    error_message = "cluster_name must be 1 to 255 letters, digits, '_' or '-'."
-  }
 }
 
 variable "service_name" {
   description = "Name of the ECS service."
   type        = string
   default     = "hello-service"
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9_-]{1,255}$", var.service_name))
-    error_message = "service_name must be 1 to 255 letters, digits, '_' or '-'."
-  }
 }
 
 variable "task_family" {
   description = "Family of the task definition (the deploy pipeline registers its revisions under the same family)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9_-]{1,255}$", var.task_family))
-    error_message = "task_family must be 1 to 255 letters, digits, '_' or '-'."
-  }
 }
 
 variable "container_name" {
@@ -38,22 +23,12 @@ variable "container_name" {
 variable "image" {
   description = "Image of the first task definition revision Terraform registers (repository URL and version tag). Afterwards the deploy pipeline owns the running image; see README.md."
   type        = string
-
-  validation {
-    condition     = can(regex("^[^\\s:@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", var.image)) && !endswith(var.image, ":latest")
-    error_message = "image must be an image reference like <repository-url>:<version> (or @sha256:<digest>), and not :latest (images are addressed by version)."
-  }
 }
 
 variable "container_port" {
   description = "Port the service listens on (its PORT)."
   type        = number
   default     = 5000
-
-  validation {
-    condition     = var.container_port >= 1024 && var.container_port <= 65535
-    error_message = "container_port must be between 1024 and 65535 (the service runs as a non-root user)."
-  }
 }
 
 variable "readonly_root_filesystem" {
@@ -66,100 +41,48 @@ variable "liveness_command" {
   description = "The container health check (ECS healthCheck.command), exec form: [\"CMD\", program, args...] or [\"CMD-SHELL\", command]. Default: the service binary's own healthcheck subcommand (the image has no shell)."
   type        = list(string)
   default     = ["CMD", "/hello-service", "healthcheck"]
-
-  validation {
-    condition     = length(var.liveness_command) >= 2 && contains(["CMD", "CMD-SHELL"], var.liveness_command[0])
-    error_message = "liveness_command must be [\"CMD\", program, args...] or [\"CMD-SHELL\", command] (ECS healthCheck.command)."
-  }
 }
 
 variable "container_environment" {
   description = "More environment variables of the container, after the service's own (APP_ENV, PORT, LOG_LEVEL, LOG_FORMAT, WORKERS, IDLE_TIMEOUT_S, DRAIN_DELAY_S, SHUTDOWN_TIMEOUT_S, EMF_INTERVAL_S), which they may not redefine. Plain text in the task definition: secrets go in container_secrets."
   type        = map(string)
   default     = {}
-
-  validation {
-    condition     = alltrue([for k in keys(var.container_environment) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))])
-    error_message = "container_environment names must be environment variable names (letters, digits, '_', not starting with a digit)."
-  }
-  validation {
-    condition     = length(setintersection(keys(var.container_environment), ["APP_ENV", "PORT", "LOG_LEVEL", "LOG_FORMAT", "WORKERS", "IDLE_TIMEOUT_S", "DRAIN_DELAY_S", "SHUTDOWN_TIMEOUT_S", "EMF_INTERVAL_S"])) == 0
-    error_message = "container_environment may not set APP_ENV, PORT, LOG_LEVEL, LOG_FORMAT, WORKERS, IDLE_TIMEOUT_S, DRAIN_DELAY_S, SHUTDOWN_TIMEOUT_S or EMF_INTERVAL_S: the module sets them from its own inputs."
-  }
 }
 
 variable "container_secrets" {
   description = "Environment variables whose values ECS reads at task start: name to the ARN of an SSM parameter or a Secrets Manager secret (the execution role may read exactly these)."
   type        = map(string)
   default     = {}
-
-  validation {
-    condition     = alltrue([for k in keys(var.container_secrets) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))])
-    error_message = "container_secrets names must be environment variable names (letters, digits, '_', not starting with a digit)."
-  }
-  validation {
-    condition     = alltrue([for v in values(var.container_secrets) : can(regex("^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)$", v))])
-    error_message = "container_secrets values must be full ARNs of SSM parameters (arn:aws:ssm:<region>:<account>:parameter/<name>) or Secrets Manager secrets (arn:aws:secretsmanager:<region>:<account>:secret:<name>)."
-  }
-  validation {
-    condition     = length(setintersection(keys(var.container_secrets), keys(var.container_environment))) == 0
-    error_message = "A name may be in container_environment or in container_secrets, not both."
-  }
 }
 
 variable "container_command" {
   description = "The container's command (exec form, overrides the image's CMD); null keeps the image's."
   type        = list(string)
   default     = null
-
-  validation {
-    condition     = var.container_command == null || try(length(var.container_command) > 0, false)
-    error_message = "container_command must be null or a non-empty list of strings."
-  }
 }
 
 variable "cpu" {
   description = "Task CPU units (256 = 0.25 vCPU)."
   type        = number
   default     = 256
-
-  validation {
-    condition     = contains([256, 512, 1024, 2048, 4096], var.cpu)
-    error_message = "cpu must be one of 256, 512, 1024, 2048, 4096 (Fargate task sizes)."
-  }
 }
 
 variable "memory" {
-  description = "Task memory in MiB; must be a size Fargate offers for the chosen cpu."
+  description = "Task memory in MiB: a size Fargate offers for the chosen cpu (the service module checks it)."
   type        = number
   default     = 512
-
-  validation {
-    condition     = var.memory >= 512 && var.memory <= 30720
-    error_message = "memory must be between 512 and 30720 MiB (Fargate task sizes)."
-  }
 }
 
 variable "cpu_architecture" {
   description = "CPU architecture of the task: X86_64 or ARM64 (Graviton; the image must be built for it)."
   type        = string
   default     = "X86_64"
-
-  validation {
-    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
-    error_message = "cpu_architecture must be X86_64 or ARM64."
-  }
 }
 
 variable "desired_count" {
   description = "Number of tasks the service starts with (auto scaling moves it between its bounds afterwards)."
   type        = number
   default     = 2
-
-  validation {
-    condition     = var.desired_count >= 1 && floor(var.desired_count) == var.desired_count
-    error_message = "desired_count must be a whole number of at least 1."
-  }
 }
 
 variable "vpc_id" {
@@ -170,11 +93,6 @@ variable "vpc_id" {
 variable "private_subnet_ids" {
   description = "Private subnets the tasks run in (no public IPs)."
   type        = list(string)
-
-  validation {
-    condition     = length(var.private_subnet_ids) >= 2
-    error_message = "private_subnet_ids must list at least two subnets, in different zones."
-  }
 }
 
 variable "alb_security_group_id" {
@@ -234,22 +152,12 @@ variable "log_group_name" {
 variable "app_env" {
   description = "The service's APP_ENV (also the Environment dimension of its metrics)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,31}$", var.app_env))
-    error_message = "app_env must be 1 to 32 lower-case letters, digits or '-', starting with a letter."
-  }
 }
 
 variable "log_level" {
   description = "The service's LOG_LEVEL."
   type        = string
   default     = "info"
-
-  validation {
-    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
-    error_message = "log_level must be one of debug, info, warn, error."
-  }
 }
 
 variable "emf_interval_s" {
@@ -287,22 +195,12 @@ variable "timing" {
     container_health_check_retries        = number
     container_health_check_start_period_s = number
   })
-
-  validation {
-    condition     = var.timing.stop_timeout_s <= 120 && var.timing.shutdown_timeout_s < var.timing.stop_timeout_s
-    error_message = "timing.stop_timeout_s must be at most 120 and above timing.shutdown_timeout_s (validate the budget with the timing module)."
-  }
 }
 
 variable "deployment_strategy" {
   description = "How a new version replaces the old: rolling (ECS, circuit breaker and alarms roll back), blue_green (CodeDeploy, all at once), canary (CodeDeploy, 10 % for 5 minutes, then the rest) or linear (CodeDeploy, 10 % more every minute)."
   type        = string
   default     = "rolling"
-
-  validation {
-    condition     = contains(["rolling", "blue_green", "canary", "linear"], var.deployment_strategy)
-    error_message = "deployment_strategy must be one of rolling, blue_green, canary, linear."
-  }
 }
 
 variable "deployment_alarm_names" {
@@ -315,11 +213,6 @@ variable "codedeploy_ready_wait_minutes" {
   description = "CodeDeploy strategies: minutes a deployment waits, with the test listener on the replacement task set and no production traffic on it, for the deploy pipeline's verification and its ContinueDeployment; after that it stops and rolls back."
   type        = number
   default     = 15
-
-  validation {
-    condition     = var.codedeploy_ready_wait_minutes >= 1 && var.codedeploy_ready_wait_minutes <= 2880 && floor(var.codedeploy_ready_wait_minutes) == var.codedeploy_ready_wait_minutes
-    error_message = "codedeploy_ready_wait_minutes must be a whole number from 1 to 2880 (CodeDeploy's limit)."
-  }
 }
 
 variable "blue_termination_wait_minutes" {
@@ -341,35 +234,18 @@ variable "capacity_provider_weights" {
     base         = number
   })
   default = { fargate = 1, fargate_spot = 0, base = 1 }
-
-  validation {
-    condition = (var.capacity_provider_weights.fargate >= 0 && var.capacity_provider_weights.fargate_spot >= 0 &&
-      var.capacity_provider_weights.fargate + var.capacity_provider_weights.fargate_spot > 0 &&
-    var.capacity_provider_weights.base >= 0 && var.capacity_provider_weights.base <= 100000)
-    error_message = "capacity_provider_weights: weights must be at least 0 with a positive sum, and base between 0 and 100000."
-  }
 }
 
 variable "container_insights" {
   description = "CloudWatch Container Insights on the cluster: enabled, enhanced or disabled."
   type        = string
   default     = "enabled"
-
-  validation {
-    condition     = contains(["enabled", "enhanced", "disabled"], var.container_insights)
-    error_message = "container_insights must be one of enabled, enhanced, disabled."
-  }
 }
 
 variable "enable_execute_command" {
-  description = "ECS Exec into the tasks: refused (must stay false). The image has no shell, the root file system is read-only (the SSM agent ECS Exec injects needs to write), and the endpoints_only network profile has no ssmmessages endpoint."
+  description = "ECS Exec into the tasks: must stay false (the service module refuses true). The image has no shell, the root file system is read-only (the SSM agent ECS Exec injects needs to write), and the endpoints_only network profile has no ssmmessages endpoint."
   type        = bool
   default     = false
-
-  validation {
-    condition     = !var.enable_execute_command
-    error_message = "enable_execute_command is not supported: ECS Exec needs a shell in the image, a writable root file system for its SSM agent, and a route to ssmmessages. Read the service's logs and /info instead."
-  }
 }
 
 variable "autoscaling" {
@@ -384,20 +260,6 @@ variable "autoscaling" {
     scale_out_cooldown  = optional(number, 60)
   })
   default = {}
-
-  validation {
-    condition = (var.autoscaling.min_capacity >= 1 &&
-    var.autoscaling.max_capacity >= var.autoscaling.min_capacity)
-    error_message = "autoscaling.min_capacity must be at least 1 and autoscaling.max_capacity at least min_capacity."
-  }
-  validation {
-    condition     = var.autoscaling.cpu_target_percent > 0 && var.autoscaling.cpu_target_percent < 100
-    error_message = "autoscaling.cpu_target_percent must be between 0 and 100 (exclusive)."
-  }
-  validation {
-    condition     = var.autoscaling.requests_per_target >= 0 && var.autoscaling.scale_in_cooldown >= 0 && var.autoscaling.scale_out_cooldown >= 0
-    error_message = "autoscaling.requests_per_target and the cooldowns must be at least 0."
-  }
 }
 
 variable "alb_resource_label" {

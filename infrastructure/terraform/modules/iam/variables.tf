@@ -1,11 +1,6 @@
 variable "name" {
   description = "Name prefix of the roles and policies (for example hello-service-staging)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9+=,.@_-]{1,40}$", var.name))
-    error_message = "name must be 1 to 40 characters valid in IAM role names (letters, digits and +=,.@_-)."
-  }
 }
 
 variable "ecr_repository_arn" {
@@ -82,22 +77,12 @@ variable "deploy_settings_parameter_name" {
   description = "Name of the SSM parameter holding the deploy settings (root output deploy_settings_parameter); the deploy role may read it. null grants nothing."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.deploy_settings_parameter_name == null || can(regex("^/[a-zA-Z0-9_.\\-/]+$", var.deploy_settings_parameter_name))
-    error_message = "deploy_settings_parameter_name must be null or an SSM parameter path starting with '/'."
-  }
 }
 
 variable "secret_arns" {
   description = "ARNs of the SSM parameters and Secrets Manager secrets the container reads at start (its secrets): the execution role may read exactly these."
   type        = list(string)
   default     = []
-
-  validation {
-    condition     = alltrue([for v in var.secret_arns : can(regex("^arn:aws[a-z-]*:(ssm|secretsmanager):", v))])
-    error_message = "secret_arns must be ARNs of SSM parameters or Secrets Manager secrets."
-  }
 }
 
 variable "tags" {

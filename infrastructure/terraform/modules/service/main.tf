@@ -2,6 +2,14 @@ locals {
   name       = "${var.service_name}-${var.environment}"
   codedeploy = var.deployment_strategy != "rolling"
 
+  # Memory sizes Fargate offers for each CPU size (MiB): the memory input's rule.
+  fargate_memory = {
+    256  = [512, 1024, 2048]
+    512  = [for gb in range(1, 5) : gb * 1024]
+    1024 = [for gb in range(2, 9) : gb * 1024]
+    2048 = [for gb in range(4, 17) : gb * 1024]
+    4096 = [for gb in range(8, 31) : gb * 1024]
+  }
 
   # The one timing budget: the project's timing.json (which the local rehearsal in
   # deploy/local/ reads too), with the caller's values on top; the timing module checks

@@ -129,18 +129,33 @@ variable "vpc_cidr" {
   description = "IPv4 CIDR block of the VPC."
   type        = string
   default     = "10.0.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && can(regex("/(1[6-9]|20)$", var.vpc_cidr))
+    error_message = "vpc_cidr must be a valid IPv4 CIDR block from /16 to /20 (room for the /24 subnets)."
+  }
 }
 
 variable "az_count" {
   description = "Number of availability zones (2 or 3)."
   type        = number
   default     = 2
+
+  validation {
+    condition     = contains([2, 3], var.az_count)
+    error_message = "az_count must be 2 or 3: an ALB needs two zones, and three is the most this layout carves."
+  }
 }
 
 variable "network_profile" {
   description = "Network cost profile: ha_nat (a NAT gateway per zone), single_nat (one NAT gateway) or endpoints_only (no NAT, VPC endpoints only). See docs/SETUP.md for the monthly cost of each."
   type        = string
   default     = "ha_nat"
+
+  validation {
+    condition     = contains(["ha_nat", "single_nat", "endpoints_only"], var.network_profile)
+    error_message = "network_profile must be one of ha_nat, single_nat, endpoints_only."
+  }
 }
 
 variable "enable_vpc_endpoints" {
@@ -200,6 +215,11 @@ variable "alb_access_logs_bucket" {
   description = "S3 bucket for ALB access logs; null disables them."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.alb_access_logs_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.alb_access_logs_bucket, "x")))
+    error_message = "alb_access_logs_bucket must be null or an S3 bucket name (3 to 63 lower-case letters, digits, '.' or '-', starting and ending with a letter or digit)."
+  }
 }
 
 variable "alb_deletion_protection" {
@@ -212,6 +232,11 @@ variable "test_listener_cidrs" {
   description = "CIDR blocks allowed to reach the CodeDeploy test listener (CodeDeploy strategies). The deploy pipeline verifies the replacement version there before production traffic moves, from GitHub-hosted runners whose addresses are not fixed, hence everyone by default; narrow it when the deploy runs from known addresses."
   type        = list(string)
   default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = alltrue([for c in var.test_listener_cidrs : can(cidrhost(c, 0))])
+    error_message = "test_listener_cidrs must be valid IPv4 CIDR blocks."
+  }
 }
 
 variable "deployment_strategy" {
@@ -229,24 +254,50 @@ variable "desired_count" {
   description = "Number of tasks the service starts with."
   type        = number
   default     = 2
+
+  validation {
+    condition     = var.desired_count >= 1 && floor(var.desired_count) == var.desired_count
+    error_message = "desired_count must be a whole number of at least 1."
+  }
+  validation {
+    condition     = !var.autoscaling.enabled || (var.desired_count >= var.autoscaling.min_capacity && var.desired_count <= var.autoscaling.max_capacity)
+    error_message = "desired_count must lie between autoscaling.min_capacity and autoscaling.max_capacity."
+  }
 }
 
 variable "cpu" {
   description = "Task CPU units (256 = 0.25 vCPU)."
   type        = number
   default     = 256
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096], var.cpu)
+    error_message = "cpu must be one of 256, 512, 1024, 2048, 4096 (Fargate task sizes)."
+  }
 }
 
 variable "memory" {
   description = "Task memory in MiB."
   type        = number
   default     = 512
+
+  # Fargate's sizes per cpu (at most 30720 MiB); checked only for a valid cpu, which the
+  # cpu rule reports otherwise.
+  validation {
+    condition     = !contains(keys(local.fargate_memory), tostring(var.cpu)) || contains(lookup(local.fargate_memory, tostring(var.cpu), []), var.memory)
+    error_message = "memory ${var.memory} MiB is not a Fargate size for cpu ${var.cpu}; allowed: ${join(", ", lookup(local.fargate_memory, tostring(var.cpu), []))}."
+  }
 }
 
 variable "cpu_architecture" {
   description = "X86_64 or ARM64."
   type        = string
   default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
 }
 
 variable "capacity_provider_weights" {
@@ -257,6 +308,17 @@ variable "capacity_provider_weights" {
     base         = number
   })
   default = { fargate = 1, fargate_spot = 0, base = 1 }
+
+  validation {
+    condition = (var.capacity_provider_weights.fargate >= 0 && var.capacity_provider_weights.fargate_spot >= 0 &&
+      var.capacity_provider_weights.fargate + var.capacity_provider_weights.fargate_spot > 0 &&
+    var.capacity_provider_weights.base >= 0 && var.capacity_provider_weights.base <= 100000)
+    error_message = "capacity_provider_weights: weights must be at least 0 with a positive sum, and base between 0 and 100000."
+  }
+  validation {
+    condition     = var.cpu_architecture != "ARM64" || var.capacity_provider_weights.fargate_spot == 0
+    error_message = "ARM64 tasks cannot run on Fargate Spot: with cpu_architecture = \"ARM64\" set capacity_provider_weights.fargate_spot to 0."
+  }
 }
 
 variable "autoscaling" {
@@ -271,12 +333,31 @@ variable "autoscaling" {
     scale_out_cooldown  = optional(number, 60)
   })
   default = {}
+
+  validation {
+    condition = (var.autoscaling.min_capacity >= 1 &&
+    var.autoscaling.max_capacity >= var.autoscaling.min_capacity)
+    error_message = "autoscaling.min_capacity must be at least 1 and autoscaling.max_capacity at least min_capacity."
+  }
+  validation {
+    condition     = var.autoscaling.cpu_target_percent > 0 && var.autoscaling.cpu_target_percent < 100
+    error_message = "autoscaling.cpu_target_percent must be between 0 and 100 (exclusive)."
+  }
+  validation {
+    condition     = var.autoscaling.requests_per_target >= 0 && var.autoscaling.scale_in_cooldown >= 0 && var.autoscaling.scale_out_cooldown >= 0
+    error_message = "autoscaling.requests_per_target and the cooldowns must be at least 0."
+  }
 }
 
 variable "container_insights" {
   description = "Container Insights on the cluster: enabled, enhanced or disabled."
   type        = string
   default     = "enabled"
+
+  validation {
+    condition     = contains(["enabled", "enhanced", "disabled"], var.container_insights)
+    error_message = "container_insights must be one of enabled, enhanced, disabled."
+  }
 }
 
 variable "enable_execute_command" {
@@ -294,18 +375,33 @@ variable "log_level" {
   description = "The service's LOG_LEVEL."
   type        = string
   default     = "info"
+
+  validation {
+    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
+    error_message = "log_level must be one of debug, info, warn, error."
+  }
 }
 
 variable "log_retention_days" {
   description = "Retention of the service's log group, in days."
   type        = number
   default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... 3653); never 0 (forever)."
+  }
 }
 
 variable "alarm_email" {
   description = "E-mail address for alarm notifications; null for none."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", coalesce(var.alarm_email, "x")))
+    error_message = "alarm_email must be null or an e-mail address."
+  }
 }
 
 variable "alarm_thresholds" {
@@ -321,6 +417,21 @@ variable "alarm_thresholds" {
     spot_interruptions_period_s = optional(number, 3600)
   })
   default = {}
+
+  validation {
+    condition = alltrue([for p in [var.alarm_thresholds.cpu_percent, var.alarm_thresholds.memory_percent, var.alarm_thresholds.error_5xx_percent] :
+    p > 0 && p <= 100])
+    error_message = "alarm_thresholds.cpu_percent, memory_percent and error_5xx_percent must be percentages above 0 and at most 100."
+  }
+  validation {
+    condition     = var.alarm_thresholds.p99_latency_s > 0 && var.alarm_thresholds.unhealthy_hosts >= 0
+    error_message = "alarm_thresholds.p99_latency_s must be above 0 and alarm_thresholds.unhealthy_hosts at least 0."
+  }
+  validation {
+    condition = (var.alarm_thresholds.spot_interruptions >= 1 && floor(var.alarm_thresholds.spot_interruptions) == var.alarm_thresholds.spot_interruptions &&
+    var.alarm_thresholds.spot_interruptions_period_s >= 60 && var.alarm_thresholds.spot_interruptions_period_s <= 86400 && var.alarm_thresholds.spot_interruptions_period_s % 60 == 0)
+    error_message = "alarm_thresholds.spot_interruptions must be a whole number of at least 1, and spot_interruptions_period_s a multiple of 60 seconds up to 86400."
+  }
 }
 
 variable "ecr_repository_name" {
@@ -338,6 +449,11 @@ variable "deploy_role_name" {
   description = "Name of this environment's GitHub Actions deploy role, created by infrastructure/bootstrap (output deploy_role_names); the deploy permissions are attached to it. null attaches none."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.deploy_role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", coalesce(var.deploy_role_name, "x")))
+    error_message = "deploy_role_name must be null or an IAM role name (1 to 64 letters, digits or +=,.@_-), not an ARN."
+  }
 }
 
 variable "timing" {

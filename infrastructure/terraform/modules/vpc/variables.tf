@@ -1,44 +1,24 @@
 variable "name" {
   description = "Name prefix of every resource (for example hello-service-staging)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name))
-    error_message = "name must be 3 to 32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
 }
 
 variable "cidr" {
   description = "IPv4 CIDR block of the VPC; the subnets are /24 blocks carved from it."
   type        = string
   default     = "10.0.0.0/16"
-
-  validation {
-    condition     = can(cidrhost(var.cidr, 0)) && can(regex("/(1[6-9]|20)$", var.cidr))
-    error_message = "cidr must be a valid IPv4 CIDR block from /16 to /20 (room for the /24 subnets)."
-  }
 }
 
 variable "az_count" {
   description = "Number of availability zones to spread the subnets over (2 or 3)."
   type        = number
   default     = 2
-
-  validation {
-    condition     = contains([2, 3], var.az_count)
-    error_message = "az_count must be 2 or 3: an ALB needs two zones, and three is the most this layout carves."
-  }
 }
 
 variable "network_profile" {
   description = "How private subnets reach AWS and the internet, by cost: ha_nat (a NAT gateway per zone: production), single_nat (one NAT gateway: staging), endpoints_only (no NAT; VPC endpoints for ECR, S3 and CloudWatch Logs only)."
   type        = string
   default     = "ha_nat"
-
-  validation {
-    condition     = contains(["ha_nat", "single_nat", "endpoints_only"], var.network_profile)
-    error_message = "network_profile must be one of ha_nat, single_nat, endpoints_only."
-  }
 }
 
 variable "enable_vpc_endpoints" {
