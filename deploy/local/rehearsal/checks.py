@@ -120,3 +120,34 @@ def stack_faults(text):
     if unknown:
         raise UsageError(f"STACK_FAULT={text!r}: allowed are {', '.join(STACK_FAULTS)} (comma separated)")
     return faults
+
+
+def service_arguments(p, up, store="Podman's store", ours="built from this tree"):
+    """What runs, as a task definition says it (defaults: ours). The arguments of
+    `up` and `deploy`, and of `compose up|render|deploy` (store and ours: where images
+    come from there)."""
+    p.add_argument("--image", help=f"another image, by reference, from {store} (never built or pulled "
+                                   f"here); default: ours, localhost/hello-service:VERSION, {ours}")
+    p.add_argument("--container-port", help=f"the port the image listens on (default {images.DEFAULT_PORT}, "
+                                            "the Terraform's container_port)")
+    p.add_argument("--health-path", help=f"what the verification checks (default {images.DEFAULT_HEALTH_PATH})")
+    p.add_argument("--version-path", help=f"GET answers JSON with the version in .version (default "
+                                          f"{images.DEFAULT_VERSION_PATH}); empty: the image reports none")
+    p.add_argument("--ready-path", help=f"HAProxy's health check, the ALB target group's (default "
+                                        f"{images.DEFAULT_READY_PATH})" + ("" if up else
+                                                                          "; set at stack up, only repeated here"))
+
+
+def release_of(words, args, fault, version, required):
+    """The release an `up` or `deploy` names: ours at VERSION, or IMAGE (whose tag is its
+    version unless VERSION says otherwise)."""
+    service = check_service(words, args, fault)
+    if service["ref"]:
+        version = version or images.version_of_image(service["ref"])
+        if not images.valid_version(version):
+            raise UsageError(f"{words.given('image', service['ref'])}: its tag is no version; give "
+                             f"{words.flag('version')} too")
+    elif version is None and required:
+        raise UsageError(f"{words.flag('version')} is required: the version to deploy (or "
+                         f"{words.flag('image')}: another image)")
+    return version, service

@@ -14,40 +14,11 @@ import sys
 from pathlib import Path
 
 from . import compose, images, replicas, stack as stack_module
-from .checks import (MAX_REPLICAS, check_bake, check_fault, check_int, check_path, check_port, check_service,
-                     check_strategy, check_time_scale, check_version, stack_faults)
+from .checks import (MAX_REPLICAS, check_bake, check_fault, check_int, check_path, check_port, check_strategy,
+                     check_time_scale, check_version, release_of, service_arguments, stack_faults)
 from .deploy import STRATEGIES, Deployment
 from .images import Release
 from .output import Output, StackError, UsageError, Words
-
-def service_arguments(p, up):
-    """What runs, as a task definition says it (defaults: ours)."""
-    p.add_argument("--image", help="another image, by reference, from Podman's store (never built or pulled "
-                                   "here); default: ours, localhost/hello-service:VERSION, built from this tree")
-    p.add_argument("--container-port", help=f"the port the image listens on (default {images.DEFAULT_PORT}, "
-                                            "the Terraform's container_port)")
-    p.add_argument("--health-path", help=f"what the verification checks (default {images.DEFAULT_HEALTH_PATH})")
-    p.add_argument("--version-path", help=f"GET answers JSON with the version in .version (default "
-                                          f"{images.DEFAULT_VERSION_PATH}); empty: the image reports none")
-    p.add_argument("--ready-path", help=f"HAProxy's health check, the ALB target group's (default "
-                                        f"{images.DEFAULT_READY_PATH})" + ("" if up else
-                                                                          "; set at stack up, only repeated here"))
-
-
-def release_of(words, args, fault, version, required):
-    """The release an `up` or `deploy` names: ours at VERSION, or IMAGE (whose tag is its
-    version unless VERSION says otherwise)."""
-    service = check_service(words, args, fault)
-    if service["ref"]:
-        version = version or images.version_of_image(service["ref"])
-        if not images.valid_version(version):
-            raise UsageError(f"{words.given('image', service['ref'])}: its tag is no version; give "
-                             f"{words.flag('version')} too")
-    elif version is None and required:
-        raise UsageError(f"{words.flag('version')} is required: the version to deploy (or "
-                         f"{words.flag('image')}: another image)")
-    return version, service
-
 
 def parser():
     p = argparse.ArgumentParser(prog="deploy/local/stack", description=__doc__.split("\n\n")[0],

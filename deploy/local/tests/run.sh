@@ -13,8 +13,12 @@ started=$(date +%s)
 echo "==> lint: shellcheck, pyflakes, the Compose file (docker-compose config)"
 shellcheck -x -P SCRIPTDIR deploy/local/stack deploy/local/tests/run.sh deploy/local/seed/build.sh
 /usr/bin/python3 -m pyflakes deploy/local
-STACK_COMPOSE_DIR="$root/build/stack-test-compose" deploy/local/stack compose render 0.0.0-compose-check >/dev/null
-docker-compose --env-file "$root/build/stack-test-compose/compose.env" -f deploy/local/compose.yaml config -q
+# Ours by version, and another image by reference on another container port.
+for service in "0.0.0-compose-check" "--image localhost/compose-check:1.0.0 --container-port 5001 --ready-path /health"; do
+  # shellcheck disable=SC2086  # the options, split on purpose
+  STACK_COMPOSE_DIR="$root/build/stack-test-compose" deploy/local/stack compose render $service >/dev/null
+  docker-compose --env-file "$root/build/stack-test-compose/compose.env" -f deploy/local/compose.yaml config -q
+done
 
 echo "==> unit tests (deploy/local/tests/test_units.py)"
 mkdir -p "$root/build"

@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from fakes import ROOT, fake_stack  # noqa: E402
-from rehearsal import checks, cli, haproxy, images, ports, replicas, state  # noqa: E402
+from rehearsal import checks, cli, compose, haproxy, images, ports, replicas, state  # noqa: E402
 from rehearsal.deploy import Deployment  # noqa: E402
 from rehearsal.images import Release  # noqa: E402
 from rehearsal.output import RollbackFailed, UsageError, Words  # noqa: E402
@@ -246,6 +246,87 @@ class AnyImage(unittest.TestCase):
             ready_path="/health"))
         self.assertEqual(text.count("http-check send meth GET uri /health ver HTTP/1.1"), 2)
         self.assertNotIn("/ready", text)
+
+
+class ComposeAnyImage(unittest.TestCase):
+    """The Compose variant takes IMAGE= as the Podman stack does: each replica in a
+    network namespace of its own, its container port published on 127.0.0.1, the
+    release kept in compose.env, HAProxy's check on READY_PATH."""
+
+    def render(self, tmp, release, ready_path):
+        slots = [state.Slot("s1", 23001), state.Slot("s2", 23002)]
+        compose.render(ROOT, Path(tmp), release, 0.2, {"live": 23000, "test": 23100, "stats": 23200}, slots,
+                       ready_path)
+        return compose.read_env(Path(tmp) / "compose.env")
+
+    def test_another_image_is_rendered_on_its_container_port(self):
+        seed = Release("1.1.0", ref="localhost/hello-seed:1.1.0", port=5001, version_path="")
+        with tempfile.TemporaryDirectory() as tmp:
+            env = self.render(tmp, seed, "/health")
+            for i in (1, 2):
+                self.assertEqual((env[f"IMAGE_{i}"], env[f"CONTAINER_PORT_{i}"], env[f"PORT_{i}"]),
+                                 ("localhost/hello-seed:1.1.0", "5001", str(23000 + i)))
+                self.assertEqual(compose.release_of_replica(env, i), seed)
+                replica = compose.read_env(Path(tmp) / f"replica-{i}.env")
+                self.assertEqual(replica["PORT"], "5001")
+                self.assertNotIn("HOST", replica, "a replica listens on its own namespace's addresses")
+            self.assertEqual(env["READY_PATH"], "/health")
+            self.assertEqual((Path(tmp) / "haproxy.cfg").read_text().count("uri /health ver"), 2)
+
+    def test_compose_yaml_publishes_each_replica_on_loopback_from_its_own_namespace(self):
+        text = (ROOT / "deploy/local/compose.yaml").read_text()
+        replica = text[text.index("x-replica:"):text.index("services:")]
+        self.assertIn("network_mode: bridge", replica)
+        for i in (1, 2):
+            self.assertIn(f'ports: ["127.0.0.1:${{PORT_{i}:?}}:${{CONTAINER_PORT_{i}:?}}"]', text)
+
+    def test_front_door(self):
+        words = Words(False)
+
+        def command(*args):
+            return compose.Command(cli.parser().parse_args(["compose", *args]), words)
+
+        up = command("up", "--image", "localhost/hello-seed:1.1.0", "--container-port", "5000",
+                     "--ready-path", "/health", "--port", "auto")
+        self.assertEqual((up.release.version, up.release.ref, up.release.port, up.ready_path),
+                         ("1.1.0", "localhost/hello-seed:1.1.0", 5000, "/health"))
+        ours = command("up", "1.0.0")
+        self.assertEqual((ours.release, ours.ready_path), (Release("1.0.0"), images.DEFAULT_READY_PATH))
+        self.assertIsNone(command("deploy", "1.1.0").ready_path, "a deploy keeps the stack's health check")
+        for args, said in ((("deploy",), "VERSION is required"),
+                           (("up", "1.0.0", "--container-port", "80"), "--container-port '80'"),
+                           (("deploy", "--image", "Local Host/x"), "is not an image reference")):
+            with self.assertRaises(UsageError) as caught:
+                command(*args)
+            self.assertIn(said, str(caught.exception), args)
+
+    def test_verification_gets_the_real_grace_period_at_any_scale(self):
+        """At TIME_SCALE=0.2 the grace period is 6 s; curl rounds on a loaded machine took
+        1.5 s each, and a deadline of 6 s failed a healthy deploy."""
+        with tempfile.TemporaryDirectory() as tmp:
+            self.render(tmp, Release("1.0.0"), "/ready")
+            stack = compose.ComposeStack(ROOT, tmp, mock.Mock())
+            real = __import__("rehearsal.timing", fromlist=["load"]).load(
+                ROOT / "infrastructure/terraform/timing.json", 1.0)["health_check_grace_period_s"]
+            with mock.patch.object(replicas, "verify_curl", return_value=(True, "PASS")) as verify:
+                self.assertTrue(stack.verify(Release("1.1.0", ref="localhost/other:1.1.0"), stack.budget()))
+            self.assertEqual(verify.call_args.args[-1], int(real))
+            self.assertEqual(verify.call_args.args[3], "/ready")
+
+    def test_a_deploy_cannot_move_the_health_check_and_needs_the_image(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            self.render(tmp, Release("1.0.0"), "/ready")
+            stack = compose.ComposeStack(ROOT, tmp, mock.Mock())
+            with mock.patch.object(compose.subprocess, "run") as run, self.assertRaises(UsageError) as caught:
+                stack.deploy(Release("1.1.0"), "/health")
+            self.assertIn("set at compose up", str(caught.exception))
+            self.assertFalse(run.called, "nothing may run")
+            missing = mock.Mock(return_value=mock.Mock(returncode=1, stdout="", stderr="No such image"))
+            with mock.patch.object(compose.subprocess, "run", missing), mock.patch.object(
+                    compose.subprocess, "Popen") as popen, self.assertRaises(Exception) as caught:
+                stack.deploy(Release("1.1.0", ref="localhost/other:1.1.0"))
+            self.assertIn("localhost/other:1.1.0 is not in Docker's store", str(caught.exception))
+            self.assertFalse(popen.called, "Compose may not be asked to pull it")
 
 
 class State(unittest.TestCase):
