@@ -43,7 +43,7 @@ stack-deploy: ## STRATEGY=rolling|blue-green|canary VERSION=v or IMAGE=ref [FAUL
 stack-seed-images: ## the seed's Flask app under gunicorn (bench/seed) as localhost/hello-seed:VERSION (SEED_VERSIONS="1.0.0 1.1.0")
 	@$(ROOT)/deploy/local/seed/build.sh $(or $(SEED_VERSIONS),1.0.0 1.1.0)
 
-test-stack: ## every strategy under load (64 connections): zero errors; a bad canary rolls back; what a crash costs; the seed's stack beside ours (about 12 minutes)
+test-stack: ## every strategy under load (64 connections): zero errors; a bad canary rolls back; what a crash costs; the seed's stack beside ours (10 to 13 minutes)
 	@$(ROOT)/deploy/local/tests/run.sh
 
 TEST_TARGETS += test-stack
