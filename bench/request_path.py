@@ -111,11 +111,14 @@ class Callgrind:
         # after the user and the HOST variable of the valgrind process: it must run with
         # the same values (hello-service's HOST is its listening address).
         self.env = env
+        # vgdb's pipes and shared memory files go into the run's work directory (removed
+        # at the end), not /tmp, where a killed server would leave them behind.
+        self.vgdb_prefix = os.path.join(work, f"vgdb-{name}")
 
     def wrap(self, argv):
         prefix = os.path.join(self.work, f"callgrind.{self.name}")
-        return ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--vgdb=yes", "--dump-instr=no",
-                f"--callgrind-out-file={prefix}.%p"] + argv
+        return ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--vgdb=yes", f"--vgdb-prefix={self.vgdb_prefix}",
+                "--dump-instr=no", f"--callgrind-out-file={prefix}.%p"] + argv
 
     def measure(self, pid, load):
         """Instructions (Ir) executed by every thread of pid during load(); returns
@@ -138,8 +141,8 @@ class Callgrind:
         raise RuntimeError(f"callgrind wrote no dump for {self.name} (pid {pid}) in {self.work}")
 
     def _control(self, pid, option):
-        done = subprocess.run(["callgrind_control", option, str(pid)], capture_output=True, text=True, timeout=60,
-                              env=self.env)
+        done = subprocess.run(["callgrind_control", f"--vgdb-prefix={self.vgdb_prefix}", option, str(pid)],
+                              capture_output=True, text=True, timeout=60, env=self.env)
         if done.returncode != 0 or "OK" not in done.stdout:
             raise RuntimeError(f"callgrind_control {option} {pid} failed: {(done.stdout + done.stderr).strip()[:300]}")
 
