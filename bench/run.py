@@ -29,12 +29,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import DocError, free_port, replace_section  # noqa: E402 (bench/ is on the path only now)
+import request_path  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICE = os.path.join(ROOT, "build", "release", "src", "hello-service")
 SEED_DIR = os.path.join(ROOT, "bench", "seed")
 DOC = os.path.join(ROOT, "docs", "OPTIMIZATION.md")
 SECTION = "## The service against nginx and the seed's Flask stack"
+PATH_SECTION = "## What one request costs: syscalls, instructions, the example routes"
 SERVER_CPU = "0"
 CLIENT_CPU = "1"
 CONNECTIONS = (1, 64, 256)
@@ -189,6 +191,7 @@ class Server:
         self.work = work
         self.port = free_port()
         self.proc = None
+        self.cpu = SERVER_CPU
 
     def command(self):
         raise NotImplementedError
@@ -196,15 +199,20 @@ class Server:
     def env(self):
         return dict(os.environ)
 
-    def start(self, quota=None):
-        argv = ["taskset", "-c", SERVER_CPU] + self.command()
+    def start(self, quota=None, wrapper=None):
+        """Starts the server (held to the quota's cgroup, or under wrapper(argv), such as
+        valgrind) and returns the seconds from exec to its first 200."""
+        argv = self.command()
+        if wrapper:
+            argv = wrapper(argv)
+        argv = ["taskset", "-c", self.cpu] + argv
         if quota:
             argv = quota.wrap(argv)
         out = open(os.path.join(self.work, f"{self.name}.out"), "ab")
         started = time.perf_counter()
         self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=self.env(),
                                      start_new_session=True)
-        deadline = started + 20
+        deadline = started + (60 if wrapper else 20)
         while time.perf_counter() < deadline:
             if get_status(self.port, timeout=0.2) == 200:
                 return time.perf_counter() - started
@@ -222,12 +230,14 @@ class Server:
 
 
 class HelloService(Server):
-    def __init__(self, name, work, access_log=True):
+    def __init__(self, name, work, access_log=True, binary=SERVICE, extra_env=None):
         super().__init__(name, work)
         self.access_log = access_log
+        self.binary = binary
+        self.extra_env = extra_env or {}
 
     def command(self):
-        return [SERVICE]
+        return [self.binary]
 
     def env(self):
         # Production defaults (access log on), one worker thread like a 0.25 vCPU task;
@@ -235,19 +245,30 @@ class HelloService(Server):
         env = {k: v for k, v in os.environ.items() if k != "ECS_CONTAINER_METADATA_URI_V4"}
         env.update({"PORT": str(self.port), "HOST": "127.0.0.1", "WORKERS": "1", "DRAIN_DELAY_S": "0",
                     "ACCESS_LOG": "on" if self.access_log else "off"})
+        env.update(self.extra_env)
         return env
 
 
 class Nginx(Server):
+    """nginx answering GET /health. single_process: no master (`master_process off`), so
+    that callgrind sees the one process that serves."""
+
+    def __init__(self, name, work, single_process=False, access_log=True):
+        super().__init__(name, work)
+        self.single_process = single_process
+        self.access_log = access_log
+
     def command(self):
-        conf = os.path.join(self.work, "nginx.conf")
+        conf = os.path.join(self.work, f"{self.name}.conf")
+        master = "master_process off;\n" if self.single_process else ""
+        access_log = f"{self.work}/{self.name}-access.log" if self.access_log else "off"
         with open(conf, "w") as f:
-            f.write(f"""worker_processes 1;
-pid {self.work}/nginx.pid;
-error_log {self.work}/nginx-error.log warn;
+            f.write(f"""{master}worker_processes 1;
+pid {self.work}/{self.name}.pid;
+error_log {self.work}/{self.name}-error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-  access_log {self.work}/nginx-access.log;
+  access_log {access_log};
   # As long-lived as hello-service's connections, so both do the same work per request.
   keepalive_requests 1000000;
   keepalive_timeout 75s;
@@ -273,9 +294,12 @@ class Seed(Server):
         return ["gunicorn", "--chdir", SEED_DIR, "--bind", f"127.0.0.1:{self.port}", "--workers", "2", "app:app"]
 
 
-def wrk(port, connections, duration):
+def wrk(port, connections, duration, path="/health", script=None):
     argv = ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
-            "--latency", f"http://127.0.0.1:{port}/health"]
+            "--latency"]
+    if script:
+        argv += ["-s", script]
+    argv.append(f"http://127.0.0.1:{port}{path}")
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
 
     def seconds(text):
@@ -371,6 +395,131 @@ def measure_access_log_cost(work, duration, repeats):
     result = {("on" if on else "off"): sorted(v)[len(v) // 2] for on, v in cpu.items()}
     result["runs"] = {("on" if on else "off"): [round(x, 2) for x in v] for on, v in cpu.items()}
     log(f"access log on {result['on']:.2f} us/req, off {result['off']:.2f} us/req (runs {result['runs']})")
+    return result
+
+
+LOAD_CONNECTIONS = 64
+
+
+def measure_request_path(work, duration, baseline=None):
+    """Syscalls and user-space instructions per request at 64 connections, for
+    hello-service (and a baseline binary, if given) and nginx on GET /health, and for the
+    service's example routes; then what a new connection per call costs its caller."""
+    results = {"servers": {}, "routes": {}}
+    callgrind_duration = max(3, duration // 2)
+    candidates = [("hello-service", lambda: HelloService("hello-service-path", work)),
+                  ("nginx", lambda: Nginx("nginx-path", work)),
+                  ("nginx-callgrind", lambda: Nginx("nginx-path-cg", work, single_process=True))]
+    if baseline:
+        candidates.insert(1, ("baseline", lambda: HelloService("hello-baseline-path", work, binary=baseline)))
+    for name, make in candidates:
+        if name == "nginx-callgrind":
+            continue
+        server = make()
+        figures = {}
+        try:
+            server.start()
+            wrk(server.port, LOAD_CONNECTIONS, 1)
+            run, counts = request_path.count_syscalls(tree(server.proc.pid),
+                                                      lambda s=server: wrk(s.port, LOAD_CONNECTIONS, duration))
+            figures["rps"] = run["rps"]
+            figures["syscalls"] = request_path.per_request(counts, run["requests"])
+        finally:
+            server.stop()
+        # nginx under callgrind runs without its master process: one process serves.
+        server = dict(candidates)["nginx-callgrind"]() if name == "nginx" else make()
+        figures["instructions"] = callgrind_per_request(server, work, callgrind_duration)
+        results["servers"][name] = figures
+        log(f"{name:14} c={LOAD_CONNECTIONS} {figures['syscalls']['total']:.2f} syscalls/req "
+            f"({figures['syscalls']}), {figures['instructions']:.0f} instructions/req")
+
+    if baseline:
+        results["cpu_vs_baseline"] = cpu_against_baseline(work, duration, baseline)
+
+    dependency = Nginx("dependency", work, access_log=False)
+    dependency.cpu = CLIENT_CPU  # beside wrk, so that the service keeps CPU 0 to itself
+    dependency.start()
+    try:
+        greetings = request_path.write_script(work, "greetings.lua", request_path.GREETINGS_SCRIPT)
+        routes = [("GET /health", "/health", None), ("POST /v1/greetings", "/v1/greetings", greetings),
+                  ("GET /v1/dependency", "/v1/dependency", None)]
+        extra = {"DEPENDENCY_URL": f"http://127.0.0.1:{dependency.port}/health"}
+        for label, path, script in routes:
+            server = HelloService("hello-service-routes", work, extra_env=extra)
+            try:
+                server.start()
+                wrk(server.port, LOAD_CONNECTIONS, 1, path, script)
+                before = cpu_seconds(server.proc.pid)
+                run, counts = request_path.count_syscalls(
+                    tree(server.proc.pid), lambda s=server: wrk(s.port, LOAD_CONNECTIONS, duration, path, script))
+                run["cpu_us_per_request"] = (cpu_seconds(server.proc.pid) - before) / max(run["requests"], 1) * 1e6
+                run["syscalls"] = request_path.per_request(counts, run["requests"])
+            finally:
+                server.stop()
+            run["instructions"] = callgrind_per_request(
+                HelloService("hello-service-routes-cg", work, extra_env=extra), work, callgrind_duration, path, script)
+            results["routes"][label] = run
+            log(f"{label:20} {run['rps']:>8.0f} req/s  p99 {run['p99_ms']:.3f} ms  "
+                f"{run['cpu_us_per_request']:.1f} us CPU/req  {run['syscalls']['total']:.2f} syscalls/req  "
+                f"{run['instructions']:.0f} instructions/req  errors {run['errors']}")
+        results["connection"] = connection_cost(dependency, work, duration)
+    finally:
+        dependency.stop()
+    return results
+
+
+def cpu_against_baseline(work, duration, baseline, repeats=3):
+    """Server CPU per GET /health at 64 connections, this build and the baseline up at
+    once, their runs alternated so that the machine's drift hits both alike; medians."""
+    servers = {"hello-service": HelloService("hello-service-cpu", work),
+               "baseline": HelloService("hello-baseline-cpu", work, binary=baseline)}
+    cpu = {name: [] for name in servers}
+    try:
+        for server in servers.values():
+            server.start()
+            wrk(server.port, LOAD_CONNECTIONS, 1)
+        for _ in range(repeats):
+            for name, server in servers.items():
+                before = cpu_seconds(server.proc.pid)
+                run = wrk(server.port, LOAD_CONNECTIONS, duration)
+                cpu[name].append((cpu_seconds(server.proc.pid) - before) / max(run["requests"], 1) * 1e6)
+    finally:
+        for server in servers.values():
+            server.stop()
+    result = {name: sorted(v)[len(v) // 2] for name, v in cpu.items()}
+    result["runs"] = {name: [round(x, 2) for x in v] for name, v in cpu.items()}
+    log(f"CPU per request: this build {result['hello-service']:.2f} us, baseline {result['baseline']:.2f} us "
+        f"(runs {result['runs']})")
+    return result
+
+
+def callgrind_per_request(server, work, duration, path="/health", script=None):
+    callgrind = request_path.Callgrind(work, server.name, server.env())
+    try:
+        server.start(wrapper=callgrind.wrap)
+        wrk(server.port, LOAD_CONNECTIONS, 2, path, script)  # warm-up: connections and buffers at size
+        run, instructions = callgrind.measure(server.proc.pid,
+                                              lambda: wrk(server.port, LOAD_CONNECTIONS, duration, path, script))
+    finally:
+        server.stop()
+    if run["errors"]:
+        raise RuntimeError(f"{server.name} under callgrind: {run['errors']} errors on {path}")
+    return instructions / max(run["requests"], 1)
+
+
+def connection_cost(server, work, duration):
+    """The caller's CPU per request with keep-alive and with a new connection per request
+    (wrk as the caller, against the same server): what an outbound client pays for not
+    keeping its connections."""
+    close = request_path.write_script(work, "close.lua", request_path.CLOSE_SCRIPT)
+    result = {}
+    for mode, script in (("keep-alive", None), ("new connection", close)):
+        wrk(server.port, LOAD_CONNECTIONS, 1, "/health", script)
+        before = request_path.child_cpu_seconds()
+        run = wrk(server.port, LOAD_CONNECTIONS, duration, "/health", script)
+        run["caller_cpu_us_per_request"] = (request_path.child_cpu_seconds() - before) / max(run["requests"], 1) * 1e6
+        result[mode] = run
+        log(f"caller, {mode:15} {run['rps']:>8.0f} req/s  {run['caller_cpu_us_per_request']:.1f} us caller CPU/req")
     return result
 
 
@@ -471,6 +620,72 @@ def access_log_text(access_log):
             "into a reused buffer) and written by a background thread in batches, so no request waits for the disk.")
 
 
+def path_markdown(path, meta, command, baseline):
+    """The section on what one request costs; ratios are within this one run."""
+    servers, routes, conn = path["servers"], path["routes"], path["connection"]
+    s, n = servers["hello-service"], servers["nginx"]
+    label = {"hello-service": "hello-service", "baseline": f"hello-service, baseline (`{baseline}`)",
+             "nginx": "nginx, 1 worker"}
+    out = [PATH_SECTION, "",
+           f"Measured by `{command}` on {meta['date']}: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
+           f"Linux {meta['machine']['kernel']}; `{meta['machine']['versions']['hello-service']}`; "
+           f"{meta['machine']['versions']['nginx']}; load average {meta['load']} when it began (times and "
+           "rates are only as good as the machine was quiet; counts of instructions are not affected, counts of "
+           f"`EAGAIN` are). Server on CPU {SERVER_CPU}, wrk (1 thread, "
+           f"{LOAD_CONNECTIONS} connections, keep-alive) on CPU {CLIENT_CPU}, both access logs on. Syscalls are "
+           "counted by `perf stat` on the kernel's syscall tracepoints over one wrk run of "
+           f"{meta['duration']} s, for every thread of the server (no ptrace: the server runs at full speed); "
+           "EAGAIN is a receive that found nothing to read. Instructions are user-space instructions counted by "
+           "`valgrind --tool=callgrind`, switched on only for one wrk run after a warm-up (nginx without its "
+           "master process there, so that one process serves); they repeat within about 1 % from run to run "
+           "whatever the machine is doing, unlike times.", "",
+           "| server, GET /health | req/s (perf run) | syscalls per request | of which: receive, EAGAIN receive, "
+           "send, epoll_wait | instructions per request | instructions vs nginx |",
+           "|---|---:|---:|---|---:|---:|"]
+    for name in ("hello-service", "baseline", "nginx"):
+        if name not in servers:
+            continue
+        f = servers[name]
+        c = f["syscalls"]
+        receive = c.get("recvfrom", 0) + c.get("recvmsg", 0)
+        again = c.get("recvfrom EAGAIN", 0) + c.get("recvmsg EAGAIN", 0)
+        send = c.get("sendto", 0) + c.get("sendmsg", 0) + c.get("writev", 0)
+        out.append(f"| {label[name]} | {f['rps']:.0f} | {c['total']:.2f} | {receive:.2f}, {again:.2f}, {send:.2f}, "
+                   f"{c.get('epoll_wait', 0):.2f} | {f['instructions']:,.0f} | "
+                   f"{f['instructions'] / n['instructions']:.2f} |")
+    if "baseline" in servers:
+        b = servers["baseline"]
+        c = path["cpu_vs_baseline"]
+        out += ["", f"Against the baseline in this run: syscalls per request {s['syscalls']['total']:.2f} vs "
+                    f"{b['syscalls']['total']:.2f}; instructions per request {s['instructions']:,.0f} vs "
+                    f"{b['instructions']:,.0f} (ratio {s['instructions'] / b['instructions']:.2f}); server CPU per "
+                    f"request {c['hello-service']:.2f} us vs {c['baseline']:.2f} us (ratio "
+                    f"{c['hello-service'] / c['baseline']:.2f}; medians of {len(c['runs']['baseline'])} alternated "
+                    f"runs each, both servers up at once; runs {c['runs']['hello-service']} and "
+                    f"{c['runs']['baseline']})."]
+    out += ["", "The example routes, hello-service alone (the dependency is nginx on 127.0.0.1, pinned to "
+                f"CPU {CLIENT_CPU} beside wrk; its CPU is not the service's):", "",
+            "| route | req/s | p50 ms | p99 ms | server CPU per request | syscalls per request | "
+            "instructions per request | errors |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for label_, r in routes.items():
+        out.append(f"| `{label_}` | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | "
+                   f"{r['cpu_us_per_request']:.1f} us | {r['syscalls']['total']:.2f} | {r['instructions']:,.0f} | "
+                   f"{r['errors']} |")
+    dep = routes["GET /v1/dependency"]["syscalls"]
+    setup = sum(dep.get(k, 0) for k in ("socket", "connect", "close"))
+    ka, nc = conn["keep-alive"], conn["new connection"]
+    extra = nc["caller_cpu_us_per_request"] - ka["caller_cpu_us_per_request"]
+    out += ["", f"What a new connection per outbound call costs: the dependency route makes {setup:.2f} socket, "
+                f"connect and close calls per request (of its {dep['total']:.2f} syscalls). The same cost measured on "
+                f"a caller: wrk against the dependency server, {LOAD_CONNECTIONS} connections, spends "
+                f"{ka['caller_cpu_us_per_request']:.1f} us of its own CPU per request with keep-alive and "
+                f"{nc['caller_cpu_us_per_request']:.1f} us with a new connection per request "
+                f"(`Connection: close`, {nc['rps']:.0f} req/s against {ka['rps']:.0f}): {extra:+.1f} us per call, "
+                f"against the {routes['GET /v1/dependency']['cpu_us_per_request']:.1f} us of server CPU a "
+                "`/v1/dependency` request costs in all.", "", ""]
+    return "\n".join(out)
+
+
 def preflight(args):
     """Every reason the run could not complete, found before it starts."""
     problems = []
@@ -481,6 +696,9 @@ def preflight(args):
             problems.append(f"{tool} not found (bench/run.sh installs it)")
     if not os.access(SERVICE, os.X_OK):
         problems.append(f"{SERVICE} missing: run `make build` first")
+    if args.baseline and not os.access(args.baseline, os.X_OK):
+        problems.append(f"the baseline binary {args.baseline} is missing or not executable")
+    problems += request_path.problems()
     if not args.no_quota:
         problem = quota_problem()
         if problem:
@@ -511,6 +729,11 @@ def main(argv=None):
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/OPTIMIZATION.md")
     parser.add_argument("--no-quota", action="store_true",
                         help="skip the 0.25 vCPU runs (they need root for their CPU cgroup); implies --no-docs")
+    parser.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE") or None,
+                        help="another hello-service binary (an earlier commit's release build) measured beside this "
+                             "one for syscalls and instructions per request (default: $BENCH_BASELINE)")
+    parser.add_argument("--path-only", action="store_true",
+                        help="measure only syscalls, instructions and the example routes (their section of the doc)")
     parser.add_argument("--out", default=os.path.join(ROOT, "build", "bench", "results.json"),
                         help="where the raw figures go (default build/bench/results.json)")
     args = parser.parse_args(argv)
@@ -521,20 +744,27 @@ def main(argv=None):
             print(f"error: {problem}", file=sys.stderr)
         sys.exit(1)
 
-    meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "duration": args.duration}
+    meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "duration": args.duration,
+            "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     work = tempfile.mkdtemp(prefix="hello-bench-")
     results = {}
     servers = [HelloService("hello-service", work), Nginx("nginx", work), Seed("seed", work)]
     try:
+        log("what one request costs: syscalls (perf), instructions (callgrind), the example routes")
+        results["path"] = measure_request_path(work, args.duration, args.baseline)
+        save(args.out, results, meta, complete=False)
+        if args.path_only:
+            servers = []
         for server in servers:
             log(f"{server.name}: cold starts, memory, load at {', '.join(map(str, CONNECTIONS))} connections")
             results[server.name] = measure(server, args.duration, args.starts if server.name != "seed" else 3)
             save(args.out, results, meta, complete=False)
-        if not args.no_quota:
+        if not args.no_quota and not args.path_only:
             for server in servers:
                 results[server.name]["quota"] = measure_quota(server, args.duration, args.repeats)
                 save(args.out, results, meta, complete=False)
-        results["access_log"] = measure_access_log_cost(work, args.duration, args.repeats)
+        if not args.path_only:
+            results["access_log"] = measure_access_log_cost(work, args.duration, args.repeats)
     except BaseException as e:
         reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         save(args.out, results, meta, complete=False, error=reason)
@@ -547,9 +777,25 @@ def main(argv=None):
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    if args.no_quota:
+    baseline = None
+    if args.baseline:
+        baseline = subprocess.run([args.baseline, "version"], capture_output=True, text=True).stdout.strip()
+    command = "bench/run.py --path-only" if args.path_only else "make bench"
+    path_section = path_markdown(results["path"], meta, command, baseline)
+    print()
+    print(path_section)
+    if not args.no_docs and (args.path_only or not args.no_quota):
+        try:
+            replace_section(DOC, PATH_SECTION, path_section)
+        except DocError as e:
+            sys.exit(f"error: {e} (the figures are printed above and saved in the results file)")
+    if args.no_quota or args.path_only:
         save(args.out, results, meta, complete=True)
-        log(f"wrote the figures to {args.out} (no 0.25 vCPU runs, so no targets and no docs)")
+        if args.path_only:
+            where = "" if args.no_docs else f" and their section of {os.path.relpath(DOC, ROOT)}"
+            log(f"wrote the figures to {args.out}{where}")
+        else:
+            log(f"wrote the figures to {args.out} (no 0.25 vCPU runs, so no targets and no docs)")
         return
     rows = verdicts(results)
     save(args.out, results, meta, complete=True, rows=rows)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "support/http_client.hpp"
+#include "support/sanitizers.hpp"
 #include "support/server_process.hpp"
 
 namespace hello::testing {
@@ -111,19 +112,8 @@ TEST(ConnectionLimitFitTest, MaxConnectionsIsLoweredToWhatTheOpenFileLimitAllows
 // did not fail within 10 s in two of three runs on a loaded machine, with the limit two
 // descriptors above the server's count and 32 clients connecting; the cause is not known
 // yet. The test says so and is skipped there; it runs in the release and tsan builds.
-#if defined(__SANITIZE_ADDRESS__)
-#define HELLO_ASAN_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HELLO_ASAN_BUILD 1
-#endif
-#endif
-#ifndef HELLO_ASAN_BUILD
-#define HELLO_ASAN_BUILD 0
-#endif
-
 TEST(ConnectionLimitFitTest, AcceptFailuresAreWarnedOncePerIntervalNotAtEveryRetry) {
-  if (HELLO_ASAN_BUILD) {
+  if (hello::test::kAddressSanitizer) {
     GTEST_SKIP() << "under ASan, EMFILE from a lowered RLIMIT_NOFILE was not reproducible (open question; runs "
                     "in the release and tsan builds)";
   }

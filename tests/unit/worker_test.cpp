@@ -21,19 +21,7 @@
 
 #include "http/session.hpp"
 #include "http/worker.hpp"
-
-// ThreadSanitizer's runtime defines the global operator new itself, so it cannot be
-// replaced there: in that build the test says so and is skipped (it runs in the others).
-#if defined(__SANITIZE_THREAD__)
-#define HELLO_CAN_REPLACE_NEW 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define HELLO_CAN_REPLACE_NEW 0
-#endif
-#endif
-#ifndef HELLO_CAN_REPLACE_NEW
-#define HELLO_CAN_REPLACE_NEW 1
-#endif
+#include "support/sanitizers.hpp"
 
 namespace {
 
@@ -58,7 +46,7 @@ thread_local std::size_t allocations = 0;
 
 }  // namespace
 
-#if HELLO_CAN_REPLACE_NEW
+#if HELLO_TEST_CAN_REPLACE_NEW
 void* operator new(std::size_t size) { return allocate(size); }
 void* operator new[](std::size_t size) { return allocate(size); }
 void operator delete(void* p) noexcept { std::free(p); }
@@ -112,7 +100,7 @@ Received read_until(tcp::socket& socket, const std::string& needle, milliseconds
 }
 
 TEST(WorkerTest, AnExceptionInTheDeadlineSweepDoesNotStopLaterTimeouts) {
-  if (!HELLO_CAN_REPLACE_NEW) {
+  if (!hello::test::kCanReplaceOperatorNew) {
     GTEST_SKIP() << "this build's sanitizer runtime owns operator new: no allocation can be made to fail here";
   }
   Router router;
@@ -181,9 +169,9 @@ struct SilentObserver : Observer {
 };
 
 TEST(HotPathTest, AWarmConnectionAnswersGetHealthWithoutAllocating) {
-#if !HELLO_CAN_REPLACE_NEW
-  GTEST_SKIP() << "this build's sanitizer runtime owns operator new: allocations cannot be counted here";
-#endif
+  if (!hello::test::kCanReplaceOperatorNew) {
+    GTEST_SKIP() << "this build's sanitizer runtime owns operator new: allocations cannot be counted here";
+  }
   // Routes as the service has them: an asynchronous and a POST route beside /health.
   static const std::string health = R"({"status":"healthy"})";
   Router router;
