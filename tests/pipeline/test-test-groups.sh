@@ -31,7 +31,10 @@ expect_ok "two lanes run at the same time" run one two
 expect_eq "each group's output whole, framed" "==> ---- output of make one (passed, exit 0) ----,one started,one saw two,==> ---- end of make one ----" \
   "$(grep -A3 -F -- '---- output of make one' <<<"$out" | paste -sd, -)"
 expect_eq "the closing line counts both" "==> all 2 test groups passed" "$(tail -1 <<<"$out" | sed 's/ in [0-9]* s$//')"
+expect_eq "each group's time and CPU in the closing table" "one passed s s CPU" \
+  "$(grep -E '^ +one +passed +[0-9]+ s +[0-9]+ s CPU$' <<<"$out" | tr -d '0-9' | tr -s ' ' | sed 's/^ //')"
 expect_fail "one lane runs its groups one after another" 1 "FAILED test groups: one \\(after" run "one two"
+expect_eq "one lane: each group's CPU too" 1 "$(grep -cE '^==> two passed in [0-9]+ s \([0-9]+ s of CPU\)$' <<<"$out")"
 
 expect_fail "a failed group fails the run, named" 1 "FAILED test groups: broken" run "broken after-broken" pad
 expect_eq "the groups after it in its lane still run" "after-broken ran" "$(grep -x 'after-broken ran' <<<"$out")"
