@@ -37,9 +37,13 @@ readonly START_LIMIT_S=60 STOP_LIMIT_S=60
 "$HELLO_ROOT/tools/ensure-packages" docker.io docker-compose iptables iproute2 util-linux python3 curl binutils \
   podman runc jq haproxy
 
-mkdir -p "$HELLO_STATE_DIR"
-exec 8>"$HELLO_STATE_DIR/test-docker.lock"
-flock -n 8 || die "another make test-docker runs on this machine (lock $HELLO_STATE_DIR/test-docker.lock)"
+# The lock is the machine's, not the checkout's: the bridge, the subnet, the rules and
+# RUN_DIR are shared by every checkout on the machine, and a second run would tear down
+# the first one's daemon. (Beside RUN_DIR, not in it: the clean-up removes RUN_DIR.)
+readonly LOCK=${HELLO_TEST_DOCKER_LOCK:-/run/lock/hello-service-test-docker.lock}
+mkdir -p "$HELLO_STATE_DIR" "$(dirname "$LOCK")"
+exec 8>>"$LOCK"
+flock -n 8 || die "another make test-docker runs on this machine, maybe from another checkout (lock $LOCK)"
 
 # ---- clean-up: also what a killed earlier run left ------------------------------------
 ip_forward_before=$(cat /proc/sys/net/ipv4/ip_forward)
