@@ -134,6 +134,16 @@ stopped_when_stopped() {
     "jq --arg id $1 --arg status \"\$status\" '.deploymentInfo.deploymentId = \$id | .deploymentInfo.status = \$status' $(printf '%q' "$FIXTURES/codedeploy-canary-success/02-in-progress.json")" \
     | answer deploy "get-deployment@$1"
 }
+# rolled_back_answers: the group's answer; d-NEW gets Ready, is stopped, and its rollback
+# d-ROLLBACK succeeds.
+rolled_back_answers() {
+  group
+  deployment d-NEW Created
+  deployment d-NEW Ready
+  deployment d-NEW Stopped '.deploymentInfo.rollbackInfo = {rollbackDeploymentId: "d-ROLLBACK", rollbackMessage: "Deployment stopped by request"}'
+  deployment d-ROLLBACK InProgress
+  deployment d-ROLLBACK Succeeded
+}
 order() { sed -E 's/^(verifier|[a-z]+ [a-z-]+).*/\1/' "$FAKE_AWS_DIR/calls" | grep -E '^(verifier|deploy (create|continue|stop)-deployment)' | paste -sd ' '; }
 
 # Verified: continue, then traffic shifts to Succeeded.
@@ -165,12 +175,7 @@ if grep -q '^{"version":0.0,' <<<"$appspec"; then pass "AppSpec: version 0.0"; e
 # The test listener fails verification: stopped with rollback, never continued.
 codedeploy_answers
 echo 1 >"$tmp/verifier.rc"
-group
-deployment d-NEW Created
-deployment d-NEW Ready
-deployment d-NEW Stopped '.deploymentInfo.rollbackInfo = {rollbackDeploymentId: "d-ROLLBACK", rollbackMessage: "Deployment stopped by request"}'
-deployment d-ROLLBACK InProgress
-deployment d-ROLLBACK Succeeded
+rolled_back_answers
 expect_fail "canary: a failed verification stops the deployment and follows the rollback" 1 \
   "ROLLED BACK: deployment d-NEW stopped, rollback deployment d-ROLLBACK Succeeded" canary
 expect_eq "canary: verify, then stop with auto-rollback; never continued" \
@@ -248,15 +253,10 @@ expect_eq "CodeDeploy option refusals made no AWS call" 0 "$(total_calls)"
 # No --verifier: verify-service.sh checks the test listener itself, with curl. Nothing
 # listens on this test URL, so the check fails with curl's reason and the deployment is
 # stopped and rolled back (it used to refuse the http:// URL without a verifier binary).
-closed_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+closed_port=$(python3 "$REPO_ROOT/bench/benchlib.py" free-port)
 jq --arg url "http://127.0.0.1:$closed_port" '.test_url = $url' "$tmp/canary.json" >"$tmp/canary-curl.json"
 codedeploy_answers
-group
-deployment d-NEW Created
-deployment d-NEW Ready
-deployment d-NEW Stopped '.deploymentInfo.rollbackInfo = {rollbackDeploymentId: "d-ROLLBACK", rollbackMessage: "Deployment stopped by request"}'
-deployment d-ROLLBACK InProgress
-deployment d-ROLLBACK Succeeded
+rolled_back_answers
 expect_fail "canary without --verifier: the test listener is checked with curl, and a failure rolls back" 1 \
   "ROLLED BACK: deployment d-NEW stopped, rollback deployment d-ROLLBACK Succeeded" \
   "$SCRIPTS/deploy.sh" --settings "$tmp/canary-curl.json" --image "$image" --template "$TEMPLATE" \
