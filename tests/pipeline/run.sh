@@ -16,13 +16,12 @@ tests=("$@")
 if [ "${#tests[@]}" -eq 0 ]; then
   # The ones on moto_server first: they take longest, and start while the others fill the
   # second slot.
-  for moto in true false; do
-    for path in "$here"/test-*.sh; do
-      [ -e "$path" ] || continue
-      if grep -q 'MOTO_ENDPOINT' "$path"; then on_moto=true; else on_moto=false; fi
-      [ "$on_moto" = "$moto" ] && tests+=("${path##*/}")
-    done
+  on_moto=() others=()
+  for path in "$here"/test-*.sh; do
+    [ -e "$path" ] || continue
+    if grep -q 'MOTO_ENDPOINT' "$path"; then on_moto+=("${path##*/}"); else others+=("${path##*/}"); fi
   done
+  tests=(${on_moto[@]+"${on_moto[@]}"} ${others[@]+"${others[@]}"})
 fi
 if [ "${#tests[@]}" -eq 0 ]; then
   echo "error: no test scripts (test-*.sh) in $here" >&2
