@@ -1,4 +1,5 @@
 // The binary's command line: configuration errors, help, version, healthcheck, verify.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -13,6 +14,32 @@ namespace hello::testing {
 namespace {
 
 using std::chrono::seconds;
+
+// The harness itself: a sanitizer report on a child's stderr fails the test that ran it,
+// whatever the test checked (a ThreadSanitizer report does not stop the server).
+TEST(SanitizerReportTest, FindsEachKindFromTheStartOfItsLine) {
+  EXPECT_EQ(sanitizer_report("listening\nall well\n"), std::nullopt);
+  EXPECT_EQ(sanitizer_report("a\n==7==ERROR: AddressSanitizer: heap-use-after-free\n    #0 f\n"),
+            "==7==ERROR: AddressSanitizer: heap-use-after-free\n    #0 f\n");
+  EXPECT_EQ(sanitizer_report("WARNING: ThreadSanitizer: data race (pid=9)\n"),
+            "WARNING: ThreadSanitizer: data race (pid=9)\n");
+  EXPECT_EQ(sanitizer_report("x\nsrc/http/session.cpp:10:5: runtime error: signed integer overflow"),
+            "src/http/session.cpp:10:5: runtime error: signed integer overflow");
+  EXPECT_NE(sanitizer_report("==8==ERROR: LeakSanitizer: detected memory leaks\n"), std::nullopt);
+}
+
+// A report reaches the server's stderr here through a configuration error that quotes the
+// value (the real binary; the test cannot make it race on purpose).
+void serve_with_a_report_on_stderr() {
+  ServerProcess server(Env{{"LOG_LEVEL", "WARNING: ThreadSanitizer: data race"}}, {"serve"}, false);
+  server.wait(seconds{10});
+}
+
+TEST(SanitizerReportTest, AReportOnTheServersStderrFailsTheTest) {
+  EXPECT_NONFATAL_FAILURE(serve_with_a_report_on_stderr(), "the server's stderr holds a sanitizer report");
+  EXPECT_NONFATAL_FAILURE(run_binary({"serve"}, {{"LOG_LEVEL", "==1==ERROR: AddressSanitizer: SEGV"}}),
+                          "hello-service's stderr holds a sanitizer report");
+}
 
 TEST(ConfigErrorTest, BadValueExitsTwoWithOneLineNamingIt) {
   const RunResult r = run_binary({"serve"}, {{"PORT", "http"}});

@@ -1,5 +1,6 @@
 #include "support/server_process.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include <stdexcept>
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -153,6 +155,9 @@ ServerProcess::~ServerProcess() {
   if (err_reader_.joinable()) {
     err_reader_.join();
   }
+  if (const auto report = sanitizer_report(err_text_)) {
+    ADD_FAILURE() << "the server's stderr holds a sanitizer report:\n" << *report;
+  }
 }
 
 void ServerProcess::signal(int sig) const { ::kill(pid_, sig); }
@@ -243,7 +248,11 @@ std::string ServerProcess::stderr_text() const {
 }
 
 RunResult run_binary(const std::vector<std::string>& args, const Env& env, std::chrono::milliseconds timeout) {
-  return run_program(HELLO_SERVICE_BINARY, args, env, timeout);
+  RunResult result = run_program(HELLO_SERVICE_BINARY, args, env, timeout);
+  if (const auto report = sanitizer_report(result.err)) {
+    ADD_FAILURE() << "hello-service's stderr holds a sanitizer report:\n" << *report;
+  }
+  return result;
 }
 
 RunResult run_program(const std::string& program, const std::vector<std::string>& args, const Env& env,
@@ -282,6 +291,27 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
   ::close(s.out);
   ::close(s.err);
   return result;
+}
+
+std::optional<std::string> sanitizer_report(const std::string& err) {
+  // The first line of each kind of report (UBSan's is "<file>:<line>:<col>: runtime error:").
+  static constexpr const char* kMarkers[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                             "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer", ": runtime error: "};
+  std::size_t first = std::string::npos;
+  for (const char* marker : kMarkers) {
+    first = std::min(first, err.find(marker));
+  }
+  if (first == std::string::npos) {
+    return std::nullopt;
+  }
+  const std::size_t line_start = err.rfind('\n', first);
+  const std::size_t begin = line_start == std::string::npos ? 0 : line_start + 1;
+  // Enough to name the kind and the first frames; the rest is in the test's log.
+  std::size_t end = begin;
+  for (int lines = 0; lines < 12 && end != std::string::npos; ++lines) {
+    end = err.find('\n', end + 1);
+  }
+  return err.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 
 std::optional<std::string> json_field(const std::string& line, const std::string& key) {

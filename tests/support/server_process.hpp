@@ -75,6 +75,12 @@ RunResult run_binary(const std::vector<std::string>& args, const Env& env = {},
 RunResult run_program(const std::string& program, const std::vector<std::string>& args, const Env& env = {},
                       std::chrono::milliseconds timeout = std::chrono::seconds{30});
 
+// The first lines of a sanitizer report (ASan, LSan, UBSan, TSan) in a child's stderr, or
+// nothing. A ThreadSanitizer report does not stop the process, and a server that a test
+// kills never reaches the leak check's exit code: the report on stderr is the only trace.
+// ~ServerProcess and run_binary fail the running test when there is one.
+std::optional<std::string> sanitizer_report(const std::string& err);
+
 // A JSON field of a log line, crudely: the text of "key":<value> (strings unquoted).
 std::optional<std::string> json_field(const std::string& line, const std::string& key);
 
