@@ -137,6 +137,10 @@ ServerProcess::ServerProcess(Env env, std::vector<std::string> args, bool wait_l
   if (wait_listening) {
     const auto line = wait_for_line("\"msg\":\"listening\"", std::chrono::seconds{20});
     if (!line) {
+      // The destructor does not run for a constructor that throws: stop the child and its
+      // readers here, or the joinable threads would abort the whole test binary.
+      ::kill(pid_, SIGKILL);
+      wait(std::chrono::seconds{10});
       throw std::runtime_error("no listening line; stderr: " + stderr_text());
     }
     port_ = static_cast<std::uint16_t>(std::stoi(json_field(*line, "port").value_or("0")));
@@ -218,6 +222,9 @@ void ServerProcess::reader(int fd, bool is_stdout) {
   if (is_stdout && !partial.empty()) {
     out_lines_.push_back(partial);
   }
+  if (is_stdout) {
+    out_closed_ = true;
+  }
   changed_.notify_all();
 }
 
@@ -232,7 +239,7 @@ std::optional<std::string> ServerProcess::wait_for_line(const std::string& needl
         return true;
       }
     }
-    return false;
+    return out_closed_;  // the process closed its stdout (it exited): no line will come
   });
   return found;
 }

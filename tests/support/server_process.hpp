@@ -44,7 +44,7 @@ class ServerProcess {
   // The exit code (or 128 + signal), or nothing if it did not exit within `timeout`.
   std::optional<int> wait(std::chrono::milliseconds timeout);
 
-  // Waits for a stdout line containing `needle`; returns it.
+  // Waits for a stdout line containing `needle`; returns it. Nothing once stdout is closed.
   std::optional<std::string> wait_for_line(const std::string& needle, std::chrono::milliseconds timeout);
   std::vector<std::string> stdout_lines() const;
   std::string stderr_text() const;
@@ -58,6 +58,7 @@ class ServerProcess {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::string> out_lines_;
+  bool out_closed_ = false;
   std::string err_text_;
   std::thread out_reader_;
   std::thread err_reader_;
