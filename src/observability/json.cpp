@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace hello::observability {
 
@@ -52,6 +53,22 @@ constexpr std::array<bool, 256> kPlain = [] {
   return plain;
 }();
 
+// Whether the eight bytes at `p` are all plain, tested as one 64-bit word: "some byte is
+// zero" is (v - 0x01..01) & ~v & 0x80..80, exact as to whether there is one, and a byte
+// equal to c is a zero byte of v ^ (c repeated); "some byte below n" is the same test
+// against n (exact for n <= 0x80). Bytes from 0x80 up have their high bit set.
+bool plain_word(const char* p) noexcept {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  constexpr std::uint64_t kOnes = 0x0101010101010101U;
+  constexpr std::uint64_t kHigh = 0x8080808080808080U;
+  const auto has_zero = [](std::uint64_t w) { return (w - kOnes) & ~w & kHigh; };
+  const std::uint64_t special = ((v - kOnes * 0x20U) & ~v & kHigh)  // a control byte
+                                | has_zero(v ^ (kOnes * '"')) | has_zero(v ^ (kOnes * '\\')) |
+                                has_zero(v ^ (kOnes * 0x7fU)) | (v & kHigh);
+  return special == 0;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view value) {
@@ -59,6 +76,9 @@ void append_json_string(std::string& out, std::string_view value) {
   // Most values (paths, ids, addresses) need no escaping: find out with a tight scan and
   // copy them in one piece.
   std::size_t i = 0;
+  while (i + 8 <= value.size() && plain_word(value.data() + i)) {
+    i += 8;
+  }
   while (i < value.size() && kPlain[static_cast<unsigned char>(value[i])]) {
     ++i;
   }

@@ -35,6 +35,21 @@ TEST(JsonStringTest, ValidUtf8PassesInvalidBytesAreReplaced) {
   EXPECT_EQ(json_quoted("\xe2\x82"), R"("\ufffd\ufffd")");            // truncated
 }
 
+// Plain text is scanned eight bytes at a time: every byte, at every offset of a word and
+// beyond, must be escaped exactly as it is alone.
+TEST(JsonStringTest, EachByteAtEachOffsetIsEscapedAsItIsAlone) {
+  for (int b = 0; b < 256; ++b) {
+    const std::string alone = json_quoted(std::string(1, static_cast<char>(b)));
+    const std::string inner = alone.substr(1, alone.size() - 2);
+    for (std::size_t at = 0; at < 20; ++at) {
+      std::string text(20, 'a');
+      text[at] = static_cast<char>(b);
+      const std::string expected = '"' + std::string(at, 'a') + inner + std::string(19 - at, 'a') + '"';
+      ASSERT_EQ(json_quoted(text), expected) << "byte " << b << " at offset " << at;
+    }
+  }
+}
+
 TEST(JsonStringTest, EveryByteStringGivesValidJson) {
   std::string all;
   for (int i = 0; i < 256; ++i) {
