@@ -1,5 +1,6 @@
 #include "observability/json.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -71,8 +72,9 @@ bool plain_word(const char* p) noexcept {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view value) {
+char* write_json_string(char* out, std::string_view value) noexcept {
   static constexpr char kHex[] = "0123456789abcdef";
+  const auto put = [&out](std::string_view text) { out = std::copy(text.begin(), text.end(), out); };
   // Most values (paths, ids, addresses) need no escaping: find out with a tight scan and
   // copy them in one piece.
   std::size_t i = 0;
@@ -82,14 +84,14 @@ void append_json_string(std::string& out, std::string_view value) {
   while (i < value.size() && kPlain[static_cast<unsigned char>(value[i])]) {
     ++i;
   }
-  out.push_back('"');
+  *out++ = '"';
   if (i == value.size()) {
-    out.append(value);
-    out.push_back('"');
-    return;
+    put(value);
+    *out++ = '"';
+    return out;
   }
   std::size_t plain_start = 0;
-  const auto flush_plain = [&] { out.append(value.data() + plain_start, i - plain_start); };
+  const auto flush_plain = [&] { put(value.substr(plain_start, i - plain_start)); };
   while (i < value.size()) {
     const auto c = static_cast<unsigned char>(value[i]);
     if (kPlain[c]) {
@@ -106,27 +108,27 @@ void append_json_string(std::string& out, std::string_view value) {
     flush_plain();
     switch (c) {
       case '"':
-        out.append("\\\"");
+        put("\\\"");
         break;
       case '\\':
-        out.append("\\\\");
+        put("\\\\");
         break;
       case '\n':
-        out.append("\\n");
+        put("\\n");
         break;
       case '\r':
-        out.append("\\r");
+        put("\\r");
         break;
       case '\t':
-        out.append("\\t");
+        put("\\t");
         break;
       default:
         if (c < 0x80) {
-          out.append("\\u00");
-          out.push_back(kHex[c >> 4U]);
-          out.push_back(kHex[c & 0xfU]);
+          put("\\u00");
+          *out++ = kHex[c >> 4U];
+          *out++ = kHex[c & 0xfU];
         } else {
-          out.append("\\ufffd");  // a byte that is not UTF-8: the replacement character
+          put("\\ufffd");  // a byte that is not UTF-8: the replacement character
         }
         break;
     }
@@ -134,7 +136,15 @@ void append_json_string(std::string& out, std::string_view value) {
     plain_start = i;
   }
   flush_plain();
-  out.push_back('"');
+  *out++ = '"';
+  return out;
+}
+
+void append_json_string(std::string& out, std::string_view value) {
+  const std::size_t old_size = out.size();
+  out.resize(old_size + json_string_bound(value.size()));
+  char* const end = write_json_string(out.data() + old_size, value);
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 void append_decimal(std::string& out, double value, int decimals) {

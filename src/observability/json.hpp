@@ -12,6 +12,15 @@ namespace hello::observability {
 // break a log line apart or make it invalid JSON.
 void append_json_string(std::string& out, std::string_view value);
 
+// The most bytes the literal of a value of `size` bytes can take: each byte escaped as
+// six ("\u001b", "\ufffd"), and the two quotes.
+constexpr std::size_t json_string_bound(std::size_t size) noexcept { return 6 * size + 2; }
+
+// The same literal written at `out`, which has room for json_string_bound(value.size())
+// bytes; returns the end of what was written. (For a line whose bound is known up front,
+// such as the access log's: no capacity check per piece.)
+char* write_json_string(char* out, std::string_view value) noexcept;
+
 // Appends a number with up to `decimals` fractional digits, trailing zeros removed.
 void append_decimal(std::string& out, double value, int decimals);
 

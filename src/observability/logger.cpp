@@ -1,5 +1,6 @@
 #include "observability/logger.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
@@ -38,7 +39,7 @@ std::string_view level_name(LogLevel level) noexcept {
   return "info";
 }
 
-void append_timestamp(std::string& out, std::chrono::system_clock::time_point now) {
+char* write_timestamp(char* out, std::chrono::system_clock::time_point now) noexcept {
   thread_local std::time_t cached_second = -1;
   thread_local char cached[24];
   const auto since_epoch = now.time_since_epoch();
@@ -51,10 +52,18 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point no
     gmtime_r(&second, &tm);
     std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
   }
-  out.append(cached, 19);
-  const char ms[5] = {'.', static_cast<char>('0' + millis / 100), static_cast<char>('0' + millis / 10 % 10),
-                      static_cast<char>('0' + millis % 10), 'Z'};
-  out.append(ms, sizeof ms);
+  out = std::copy_n(cached, 19, out);
+  *out++ = '.';
+  *out++ = static_cast<char>('0' + millis / 100);
+  *out++ = static_cast<char>('0' + millis / 10 % 10);
+  *out++ = static_cast<char>('0' + millis % 10);
+  *out++ = 'Z';
+  return out;
+}
+
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point now) {
+  char text[kTimestampBytes];
+  out.append(text, static_cast<std::size_t>(write_timestamp(text, now) - text));
 }
 
 LineBuilder::LineBuilder(std::string& out, LogFormat format, LogLevel level, std::string_view message,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -42,6 +43,10 @@ struct LogField {
 // Appends "2026-11-25T23:37:39.123Z" for `now`. The date and time part is formatted
 // once per second per thread.
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point now);
+
+// The same 24 bytes written at `out`; returns their end.
+inline constexpr std::size_t kTimestampBytes = 24;
+char* write_timestamp(char* out, std::chrono::system_clock::time_point now) noexcept;
 
 // Structured lines for everything but the access log: JSON objects with fixed keys
 // (time, level, msg, then the fields) or, for people at a terminal, plain text.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "observability/access_log.hpp"
 #include "observability/json.hpp"
@@ -166,6 +167,78 @@ TEST_F(LogLinesTest, AccessLogNamesAnUnknownMethodAsSentAndTheRefusal) {
   const auto j = nlohmann::json::parse(read_back(sink));
   EXPECT_EQ(j["method"], "BREW");
   EXPECT_EQ(j["error"], "request header too large");
+}
+
+// The access log writes its JSON line by hand, into a buffer sized for the longest line
+// it could be; it must give exactly the line the generic builder gives for the same
+// fields (the time aside: each reads the clock). Long lines come before short ones, so
+// that a short line written into the grown buffer would show any stale byte.
+TEST_F(LogLinesTest, AccessLogLineIsTheGenericBuildersLine) {
+  std::string hostile;
+  for (int i = 0; i < 256; ++i) {
+    hostile.push_back(static_cast<char>(i));
+  }
+  const std::string long_path = "/" + std::string(12000, 'p') + "\"\xff";
+  struct Case {
+    http::Method method;
+    std::string method_text, path, request_id, client, user_agent, error;
+    int status;
+    std::size_t bytes;
+    std::chrono::microseconds duration;
+  };
+  const std::vector<Case> cases = {
+      {http::Method::kGet, "GET", long_path, "id", "10.0.0.1", hostile, "", 200, 20, std::chrono::microseconds{1}},
+      {http::Method::kOther, hostile, hostile, hostile, hostile, hostile, hostile, 431, 0, std::chrono::seconds{90061}},
+      {http::Method::kPost, "POST", "/v1/greetings", std::string(200, 'r'), "::1", "curl/8.1", "", 413, 35,
+       std::chrono::microseconds{1500}},
+      {http::Method::kGet, "GET", "/health", "abc", "203.0.113.7", "", "", 200, 18, std::chrono::microseconds{0}},
+      {http::Method::kHead, "HEAD", "", "", "", "", "request timeout", 408, 0, std::chrono::microseconds{120}},
+  };
+  for (const Case& c : cases) {
+    LogSink sink(fds[1]);
+    AccessLog access(sink, LogFormat::kJson);
+    http::Exchange e;
+    e.method = c.method;
+    e.method_text = c.method_text;
+    e.path = c.path;
+    e.status = c.status;
+    e.body_bytes = c.bytes;
+    e.duration = c.duration;
+    e.request_id = c.request_id;
+    e.client = c.client;
+    e.user_agent = c.user_agent;
+    e.error = c.error;
+    access.write(e);
+    sink.flush();
+    std::string written;
+    char buffer[65536];
+    while (written.empty() || written.back() != '\n') {
+      const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+      ASSERT_GT(n, 0);
+      written.append(buffer, static_cast<std::size_t>(n));
+    }
+
+    std::string expected;
+    LineBuilder b(expected, LogFormat::kJson, LogLevel::kInfo, "request", std::chrono::system_clock::now());
+    b.field("method", c.method == http::Method::kOther ? std::string_view(c.method_text) : http::method_name(c.method));
+    b.field("path", c.path);
+    b.field("status", static_cast<std::int64_t>(c.status));
+    b.field("bytes", static_cast<std::uint64_t>(c.bytes));
+    b.field("duration_ms", std::chrono::duration<double, std::milli>(c.duration).count(), 3);
+    b.field("request_id", c.request_id);
+    b.field("client", c.client);
+    b.field("user_agent", c.user_agent);
+    if (!c.error.empty()) {
+      b.field("error", c.error);
+    }
+    b.end();
+    // {"time":"2026-11-25T23:37:39.123Z", ...: the 24 bytes of the time are the clock's.
+    constexpr std::size_t kTimeAt = 9;
+    ASSERT_GT(written.size(), kTimeAt + kTimestampBytes);
+    written.replace(kTimeAt, kTimestampBytes, kTimestampBytes, 'T');
+    expected.replace(kTimeAt, kTimestampBytes, kTimestampBytes, 'T');
+    EXPECT_EQ(written, expected) << "status " << c.status;
+  }
 }
 
 }  // namespace
