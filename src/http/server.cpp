@@ -10,6 +10,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <unistd.h>
+
 #include "http/session.hpp"
 #include "http/worker.hpp"
 
@@ -26,10 +28,14 @@ constexpr std::chrono::milliseconds kAcceptRetry{100};
 constexpr std::chrono::seconds kAcceptWarningInterval{10};
 }  // namespace
 
-// The acceptor lives on worker 0's io_context and is touched only on that thread.
+// The acceptor lives on worker 0's io_context and is touched only on that thread. The
+// sockets it accepts open there too; one meant for another worker goes to it as a bare
+// descriptor and is registered with that worker's reactor on its own thread (each worker
+// runs its reactor without locks: only its thread may touch its sockets).
 struct Server::Listener {
   explicit Listener(asio::io_context& io) : acceptor(io), retry(io) {}
   tcp::acceptor acceptor;
+  tcp protocol = tcp::v4();  // the listening address's, and so every accepted socket's
   asio::steady_timer retry;
   std::chrono::steady_clock::time_point last_accept_warning{};
   std::uint64_t accept_failures_unlogged = 0;  // since the last warning, that one included
@@ -61,6 +67,7 @@ std::string Server::listen() {
     return std::string(what) + " " + address.to_string() + " port " + std::to_string(options_.port) + ": " +
            ec.message();
   };
+  listener_->protocol = endpoint.protocol();
   acceptor.open(endpoint.protocol(), ec);
   if (ec) {
     return failed("cannot open a socket for");
@@ -97,10 +104,9 @@ Worker& Server::next_worker() {
 
 void Server::accept() {
   Worker& target = next_worker();
-  listener_->acceptor.async_accept(target.io(),
-                                   [this, &target](const boost::system::error_code& ec, tcp::socket socket) {
-                                     on_accept(target, ec, std::move(socket));
-                                   });
+  listener_->acceptor.async_accept([this, &target](const boost::system::error_code& ec, tcp::socket socket) {
+    on_accept(target, ec, std::move(socket));
+  });
 }
 
 void Server::on_accept(Worker& target, const boost::system::error_code& ec, tcp::socket socket) {
@@ -157,8 +163,33 @@ void Server::admit(Worker& target, tcp::socket socket) {
   boost::system::error_code peer_ec;
   const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
   std::string peer_text = peer_ec ? std::string("unknown") : peer.address().to_string();
-  asio::post(target.io(), [&target, socket = std::move(socket), peer_text = std::move(peer_text)]() mutable {
+  if (&target == workers_.front().get()) {
+    // Accepted on this worker's own thread: it serves the socket as it is.
     std::make_shared<Session>(std::move(socket), target, std::move(peer_text))->start();
+    return;
+  }
+  const tcp protocol = listener_->protocol;
+  boost::system::error_code release_ec;
+  const tcp::socket::native_handle_type fd = socket.release(release_ec);
+  if (release_ec) {
+    open_.fetch_sub(1, std::memory_order_relaxed);
+    observer_.on_connection_rejected(target.context().index);
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  asio::post(target.io(), [&target, protocol, fd, peer_text = std::move(peer_text)]() mutable {
+    tcp::socket adopted(target.io());
+    boost::system::error_code assign_ec;
+    adopted.assign(protocol, fd, assign_ec);
+    if (assign_ec) {
+      // The reactor could not take it (no memory for its registration): refuse it.
+      ::close(fd);
+      target.open_connections().fetch_sub(1, std::memory_order_relaxed);
+      target.observer().on_connection_rejected(target.context().index);
+      return;
+    }
+    std::make_shared<Session>(std::move(adopted), target, std::move(peer_text))->start();
   });
 }
 
@@ -177,7 +208,7 @@ void Server::stop_accepting() {
     listener_->acceptor.non_blocking(true, ec);
     while (!ec) {
       Worker& target = next_worker();
-      tcp::socket socket(target.io());
+      tcp::socket socket(workers_.front()->io());
       listener_->acceptor.accept(socket, ec);
       if (!ec) {
         admit(target, std::move(socket));

@@ -32,7 +32,11 @@ Worker::Worker(std::size_t index, const Router& router, const Limits& limits, Ob
       open_(open),
       on_warning_(std::move(on_warning)),
       context_(index, router, limits, observer, seed_for(index)),
-      io_(std::in_place, 1),
+      // One thread runs this io_context, and only it touches the sockets registered with
+      // its reactor (the listener hands other workers' connections over as descriptors):
+      // the reactor's per-socket locks are skipped. Posting from other threads (the
+      // offload pool, the drain) still locks the scheduler.
+      io_(std::in_place, BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       guard_(io_->get_executor()),
       sweep_timer_(std::in_place, *io_),
       sweep_interval_(sweep_interval_for(limits)) {}
