@@ -32,15 +32,21 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// The service GET /v1/dependency calls: answers every request with `status` after
-// `delay`, or closes without answering. On 127.0.0.1, on a port of its own.
+// The service GET /v1/dependency calls, on 127.0.0.1 on a port of its own: answers every
+// request with `status` after `delay`, in one of these ways.
+enum class Answer {
+  kThenClose,           // with Connection: close, then closes
+  kNone,                // closes without answering
+  kKeepAlive,           // keeps the connection for the next request
+  kKeepAliveIdleClose,  // keeps it, but closes it after 100 ms without a request
+  kOnceThenDrop,        // keeps it; a later request on it is dropped: closed unanswered
+  kOnceThenCutShort,    // keeps it; a later request gets half an answer, then the close
+};
+
 class DependencyServer {
  public:
-  DependencyServer(int status, milliseconds delay, bool close_without_answer = false)
-      : status_(status),
-        delay_(delay),
-        close_(close_without_answer),
-        acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+  DependencyServer(int status, milliseconds delay, Answer answer = Answer::kThenClose)
+      : status_(status), delay_(delay), answer_(answer), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
     asio::co_spawn(io_, accept_loop(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -53,6 +59,7 @@ class DependencyServer {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/ping"; }
   int requests() const { return requests_.load(); }
+  int connections() const { return connections_.load(); }
 
  private:
   asio::awaitable<void> accept_loop() {
@@ -62,35 +69,61 @@ class DependencyServer {
       if (ec) {
         co_return;
       }
-      asio::co_spawn(io_, answer(std::move(socket)), asio::detached);
+      ++connections_;
+      asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
     }
   }
-  asio::awaitable<void> answer(tcp::socket socket) {
+  asio::awaitable<void> serve(tcp::socket socket) {
     boost::system::error_code ec;
-    std::string request;
-    co_await asio::async_read_until(socket, asio::dynamic_buffer(request), "\r\n\r\n",
-                                    asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      co_return;
+    std::string input;
+    for (int on_connection = 0;; ++on_connection) {
+      if (answer_ == Answer::kKeepAliveIdleClose && on_connection > 0) {
+        // Waits 100 ms for the next request; none: the connection is closed while idle.
+        asio::steady_timer idle(io_, milliseconds{100});
+        co_await idle.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (input.find("\r\n\r\n") == std::string::npos && socket.available(ec) == 0) {
+          socket.close(ec);
+          co_return;
+        }
+      }
+      const std::size_t header_end = co_await asio::async_read_until(socket, asio::dynamic_buffer(input), "\r\n\r\n",
+                                                                     asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        co_return;
+      }
+      input.erase(0, header_end);
+      ++requests_;
+      asio::steady_timer timer(io_, delay_);
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      const bool later = on_connection > 0;
+      if (answer_ == Answer::kNone || (later && answer_ == Answer::kOnceThenDrop)) {
+        socket.close(ec);
+        co_return;
+      }
+      const std::string status_line = "HTTP/1.1 " + std::to_string(status_) + " Whatever\r\n";
+      if (later && answer_ == Answer::kOnceThenCutShort) {
+        const std::string half = status_line + "Content-Length: 4\r\n\r\npo";
+        co_await asio::async_write(socket, asio::buffer(half), asio::redirect_error(asio::use_awaitable, ec));
+        socket.close(ec);
+        co_return;
+      }
+      const bool close = answer_ == Answer::kThenClose;
+      const std::string response =
+          status_line + "Content-Length: 4\r\n" + (close ? "Connection: close\r\n" : "") + "\r\npong";
+      co_await asio::async_write(socket, asio::buffer(response), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || close) {
+        co_return;
+      }
     }
-    ++requests_;
-    asio::steady_timer timer(io_, delay_);
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (close_) {
-      socket.close(ec);
-      co_return;
-    }
-    const std::string response =
-        "HTTP/1.1 " + std::to_string(status_) + " Whatever\r\nContent-Length: 4\r\nConnection: close\r\n\r\npong";
-    co_await asio::async_write(socket, asio::buffer(response), asio::redirect_error(asio::use_awaitable, ec));
   }
 
   int status_;
   milliseconds delay_;
-  bool close_;
+  Answer answer_;
   asio::io_context io_{1};
   tcp::acceptor acceptor_;
   std::atomic<int> requests_{0};
+  std::atomic<int> connections_{0};
   std::thread thread_;
 };
 
@@ -242,7 +275,7 @@ TEST(DependencyTest, AnAnswerIs200WithItsStatusAndLatency) {
 }
 
 TEST(DependencyTest, AFailingDependencyIs502) {
-  DependencyServer closes(200, milliseconds{0}, /*close_without_answer=*/true);
+  DependencyServer closes(200, milliseconds{0}, Answer::kNone);
   DependencyServer errors(500, milliseconds{0});
   for (const std::string& url : {closes.url(), errors.url(), std::string("http://127.0.0.1:9/")}) {
     ServerProcess server({{"EMF_INTERVAL_S", "0"}, {"DEPENDENCY_URL", url}});
@@ -263,6 +296,69 @@ TEST(DependencyTest, ASlowDependencyIs504AfterTheTimeout) {
   EXPECT_EQ(r->status, 504) << r->body;
   EXPECT_GE(took, milliseconds{290});
   EXPECT_LT(took, milliseconds{2500});
+}
+
+// --- The outbound connections, kept alive ----------------------------------------------
+
+// `calls` GETs of /v1/dependency one after another, `pause` apart; their statuses.
+std::vector<int> call_dependency(const ServerProcess& server, int calls, milliseconds pause = milliseconds{0}) {
+  std::vector<int> statuses;
+  for (int i = 0; i < calls; ++i) {
+    if (i > 0) {
+      std::this_thread::sleep_for(pause);
+    }
+    const auto r = http_get(server.port(), "/v1/dependency");
+    statuses.push_back(r ? r->status : 0);
+  }
+  return statuses;
+}
+
+ServerProcess one_worker_calling(const DependencyServer& dependency) {
+  return ServerProcess({{"EMF_INTERVAL_S", "0"}, {"WORKERS", "1"}, {"DEPENDENCY_URL", dependency.url()}});
+}
+
+TEST(DependencyPoolTest, OneConnectionCarriesCallAfterCall) {
+  DependencyServer dependency(200, milliseconds{0}, Answer::kKeepAlive);
+  const ServerProcess server = one_worker_calling(dependency);
+  EXPECT_EQ(call_dependency(server, 10), std::vector<int>(10, 200));
+  EXPECT_EQ(dependency.requests(), 10);
+  EXPECT_EQ(dependency.connections(), 1);
+}
+
+TEST(DependencyPoolTest, AnAnswerThatClosesIsNotKept) {
+  DependencyServer dependency(200, milliseconds{0}, Answer::kThenClose);
+  const ServerProcess server = one_worker_calling(dependency);
+  EXPECT_EQ(call_dependency(server, 3), std::vector<int>(3, 200));
+  EXPECT_EQ(dependency.connections(), 3);
+}
+
+TEST(DependencyPoolTest, AConnectionClosedWhileIdleIsDroppedBeforeTheRequest) {
+  DependencyServer dependency(200, milliseconds{0}, Answer::kKeepAliveIdleClose);
+  const ServerProcess server = one_worker_calling(dependency);
+  // Each call after the first finds its kept connection closed and makes a new one: seen
+  // before the request goes out (the peek), or else on the retry. (Which of the two did
+  // it is not visible from here: a request sent to a closed socket reaches no one.)
+  EXPECT_EQ(call_dependency(server, 3, milliseconds{300}), std::vector<int>(3, 200));
+  EXPECT_EQ(dependency.requests(), 3);
+  EXPECT_EQ(dependency.connections(), 3);
+}
+
+TEST(DependencyPoolTest, AConnectionClosedAsTheRequestArrivesIsRetriedOnANewOne) {
+  DependencyServer dependency(200, milliseconds{0}, Answer::kOnceThenDrop);
+  const ServerProcess server = one_worker_calling(dependency);
+  EXPECT_EQ(call_dependency(server, 3), std::vector<int>(3, 200));
+  // The second and third calls each went out on the kept connection, were dropped, and
+  // went out again on a new one.
+  EXPECT_EQ(dependency.requests(), 5);
+  EXPECT_EQ(dependency.connections(), 3);
+}
+
+TEST(DependencyPoolTest, AnAnswerCutShortIsNotRetried) {
+  DependencyServer dependency(200, milliseconds{0}, Answer::kOnceThenCutShort);
+  const ServerProcess server = one_worker_calling(dependency);
+  EXPECT_EQ(call_dependency(server, 2), (std::vector<int>{200, 502}));
+  EXPECT_EQ(dependency.requests(), 2);
+  EXPECT_EQ(dependency.connections(), 1);
 }
 
 // --- Asynchronous handlers around the framework ------------------------------------------
