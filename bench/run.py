@@ -441,11 +441,14 @@ def measure_request_path(work, duration, baseline=None):
     dependency.start()
     try:
         greetings = request_path.write_script(work, "greetings.lua", request_path.GREETINGS_SCRIPT)
-        routes = [("GET /health", "/health", None), ("POST /v1/greetings", "/v1/greetings", greetings),
-                  ("GET /v1/dependency", "/v1/dependency", None)]
+        routes = [("GET /health", "/health", None, None), ("POST /v1/greetings", "/v1/greetings", greetings, None),
+                  ("GET /v1/dependency", "/v1/dependency", None, None)]
+        if baseline:
+            # The outbound client's changes show here: the same route on the baseline.
+            routes.append(("GET /v1/dependency, baseline", "/v1/dependency", None, baseline))
         extra = {"DEPENDENCY_URL": f"http://127.0.0.1:{dependency.port}/health"}
-        for label, path, script in routes:
-            server = HelloService("hello-service-routes", work, extra_env=extra)
+        for label, path, script, binary in routes:
+            server = HelloService("hello-service-routes", work, extra_env=extra, binary=binary or SERVICE)
             try:
                 server.start()
                 wrk(server.port, LOAD_CONNECTIONS, 1, path, script)
@@ -457,7 +460,8 @@ def measure_request_path(work, duration, baseline=None):
             finally:
                 server.stop()
             run["instructions"] = callgrind_per_request(
-                HelloService("hello-service-routes-cg", work, extra_env=extra), work, callgrind_duration, path, script)
+                HelloService("hello-service-routes-cg", work, extra_env=extra, binary=binary or SERVICE), work,
+                callgrind_duration, path, script)
             results["routes"][label] = run
             log(f"{label:20} {run['rps']:>8.0f} req/s  p99 {run['p99_ms']:.3f} ms  "
                 f"{run['cpu_us_per_request']:.1f} us CPU/req  {run['syscalls']['total']:.2f} syscalls/req  "
@@ -668,21 +672,30 @@ def path_markdown(path, meta, command, baseline):
             "| route | req/s | p50 ms | p99 ms | server CPU per request | syscalls per request | "
             "instructions per request | errors |", "|---|---|---:|---:|---:|---:|---:|---:|"]
     for label_, r in routes.items():
-        out.append(f"| `{label_}` | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | "
+        shown = f"`{label_[:-len(', baseline')]}`, baseline" if label_.endswith(", baseline") else f"`{label_}`"
+        out.append(f"| {shown} | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | "
                    f"{r['cpu_us_per_request']:.1f} us | {r['syscalls']['total']:.2f} | {r['instructions']:,.0f} | "
                    f"{r['errors']} |")
-    dep = routes["GET /v1/dependency"]["syscalls"]
-    setup = sum(dep.get(k, 0) for k in ("socket", "connect", "close"))
+    def setup_calls(route):
+        return sum(route["syscalls"].get(k, 0) for k in ("socket", "connect", "close"))
+
+    dep = routes["GET /v1/dependency"]
     ka, nc = conn["keep-alive"], conn["new connection"]
     extra = nc["caller_cpu_us_per_request"] - ka["caller_cpu_us_per_request"]
-    out += ["", f"What a new connection per outbound call costs: the dependency route makes {setup:.2f} socket, "
-                f"connect and close calls per request (of its {dep['total']:.2f} syscalls). The same cost measured on "
-                f"a caller: wrk against the dependency server, {LOAD_CONNECTIONS} connections, spends "
-                f"{ka['caller_cpu_us_per_request']:.1f} us of its own CPU per request with keep-alive and "
-                f"{nc['caller_cpu_us_per_request']:.1f} us with a new connection per request "
-                f"(`Connection: close`, {nc['rps']:.0f} req/s against {ka['rps']:.0f}): {extra:+.1f} us per call, "
-                f"against the {routes['GET /v1/dependency']['cpu_us_per_request']:.1f} us of server CPU a "
-                "`/v1/dependency` request costs in all.", "", ""]
+    text = (f"The outbound connections: the dependency route makes {setup_calls(dep):.2f} socket, connect and "
+            f"close calls per request (of its {dep['syscalls']['total']:.2f} syscalls)")
+    base = routes.get("GET /v1/dependency, baseline")
+    if base:
+        text += (f", the baseline {setup_calls(base):.2f} (of {base['syscalls']['total']:.2f}); server CPU per "
+                 f"request {dep['cpu_us_per_request']:.1f} us against the baseline's "
+                 f"{base['cpu_us_per_request']:.1f} us (ratio "
+                 f"{dep['cpu_us_per_request'] / base['cpu_us_per_request']:.2f}), one run each")
+    text += (f". What a new connection per call costs a caller, measured on one: wrk against the dependency "
+             f"server, {LOAD_CONNECTIONS} connections, spends {ka['caller_cpu_us_per_request']:.1f} us of its own "
+             f"CPU per request with keep-alive and {nc['caller_cpu_us_per_request']:.1f} us with a new connection "
+             f"per request (`Connection: close`, {nc['rps']:.0f} req/s against {ka['rps']:.0f}): {extra:+.1f} us "
+             "per call.")
+    out += ["", text, "", ""]
     return "\n".join(out)
 
 
