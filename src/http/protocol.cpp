@@ -172,7 +172,7 @@ void Protocol::complete(Response response, std::string_view error, std::string& 
   if (!pending_) {
     return;
   }
-  const Pending p = std::move(*pending_);
+  const Pending p = *pending_;
   pending_.reset();
   if (error.empty() && !is_answerable_status(response.status())) {
     response = Response(500, kInternalErrorBody);

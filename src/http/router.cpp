@@ -128,7 +128,7 @@ boost::asio::awaitable<Response> Router::start(const Match& match, Request reque
   if (!e.async) {
     throw std::logic_error("start() called for a synchronous route");
   }
-  return e.async(std::move(request));
+  return e.async(request);
 }
 
 void Router::finish(const Match& match, Response& response) const noexcept {

@@ -258,12 +258,12 @@ void Session::start_handler(Clock::time_point now) {
   // The completion holds the session: the request's storage lives until the coroutine
   // is done, even if the connection was closed (or answered 503) in the meantime.
   asio::co_spawn(worker_.io(), std::move(*task),
-                 [self = shared_from_this()](std::exception_ptr error, Response response) {
+                 [self = shared_from_this()](const std::exception_ptr& error, Response response) {
                    self->on_handler_done(error, std::move(response));
                  });
 }
 
-void Session::on_handler_done(std::exception_ptr error, Response response) {
+void Session::on_handler_done(const std::exception_ptr& error, Response response) {
   handler_running_ = false;
   if (state_ == State::kClosed || handler_timed_out_) {
     return;  // closed meanwhile, or already answered 503: the result has nobody to go to

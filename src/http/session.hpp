@@ -58,7 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_write(const boost::system::error_code& ec, std::size_t bytes);
   void finish(Clock::time_point now);
   void start_handler(Clock::time_point now);
-  void on_handler_done(std::exception_ptr error, Response response);
+  void on_handler_done(const std::exception_ptr& error, Response response);
   void await_request(Clock::time_point now);
   bool idle() const noexcept;
   // Reports a change of the bytes the buffers hold (for http_connection_buffer_bytes).
