@@ -91,8 +91,8 @@ lint-cpp: test-deps format-check ## clang-format check, clang-tidy, cppcheck
 # In the whole suite the fuzzer gets 30 s (about a million inputs); `make fuzz` alone, 60.
 TEST_FUZZ_SECONDS ?= 30
 
-test-service: ## the service's whole suite: format check, release (gcc, static) and asan (clang) builds, bounded fuzz run
-	@$(MAKE) format-check
+test-service: ## the service's whole suite: C++ lint (what CI's quality job runs), release (gcc, static) and asan (clang) builds, bounded fuzz run
+	@$(MAKE) lint-cpp
 	@$(MAKE) test-service-release
 	@$(MAKE) test-service-asan
 	@$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
