@@ -23,8 +23,8 @@ help: ## list the targets
 
 # The groups run in two lanes side by side (tools/run-test-groups): the groups that compile
 # the service or build its image (TEST_BUILD_LANE, mostly CPU) one after another in the
-# first, the rest (mostly waiting on moto, the provider, containers and timers) in the
-# second. Two groups that build nothing are in the first lane to even the lanes out
+# first, the rest (mostly waiting on moto, the provider, containers and timers, and the
+# C++ lint, which uses the CPU that waiting leaves free) in the second. Two groups that build nothing are in the first lane to even the lanes out
 # (test-docs, which needs the release binary, and test-runner): from a clean clone on
 # 2 cores, test-infra and test-stack alone take about 15 of the second lane's minutes.
 # TEST_JOBS=1 runs every group in one lane, in TEST_TARGETS order, output live.

@@ -26,6 +26,27 @@ namespace {
 constexpr std::chrono::milliseconds kAcceptRetry{100};
 // At most one warning per this interval while accepts keep failing.
 constexpr std::chrono::seconds kAcceptWarningInterval{10};
+// A connection's descriptor on its way to another worker: closed if it never gets there
+// (its handler destroyed without running).
+class HandedOver {
+ public:
+  explicit HandedOver(int fd) noexcept : fd_(fd) {}
+  HandedOver(HandedOver&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  HandedOver(const HandedOver&) = delete;
+  HandedOver& operator=(const HandedOver&) = delete;
+  HandedOver& operator=(HandedOver&&) = delete;
+  ~HandedOver() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  int get() const noexcept { return fd_; }
+  void adopted() noexcept { fd_ = -1; }
+
+ private:
+  int fd_;
+};
+
 }  // namespace
 
 // The acceptor lives on worker 0's io_context and is touched only on that thread. The
@@ -178,17 +199,18 @@ void Server::admit(Worker& target, tcp::socket socket) {
     socket.close(ignored);
     return;
   }
-  asio::post(target.io(), [&target, protocol, fd, peer_text = std::move(peer_text)]() mutable {
+  asio::post(target.io(), [&target, protocol, handed = HandedOver(fd), peer_text = std::move(peer_text)]() mutable {
     tcp::socket adopted(target.io());
     boost::system::error_code assign_ec;
-    adopted.assign(protocol, fd, assign_ec);
+    adopted.assign(protocol, handed.get(), assign_ec);
     if (assign_ec) {
-      // The reactor could not take it (no memory for its registration): refuse it.
-      ::close(fd);
+      // The reactor could not take it (no memory for its registration): refuse it (the
+      // descriptor closes with its holder).
       target.open_connections().fetch_sub(1, std::memory_order_relaxed);
       target.observer().on_connection_rejected(target.context().index);
       return;
     }
+    handed.adopted();
     std::make_shared<Session>(std::move(adopted), target, std::move(peer_text))->start();
   });
 }
