@@ -51,7 +51,14 @@ if engine image inspect "$IMAGE" >/dev/null 2>&1; then
 fi
 
 rootfs=$(mktemp -d "$HELLO_STATE_DIR/rootfs.XXXXXX")
-cleanup() { rm -rf "$rootfs"; }
+# debootstrap mounts proc and sys inside the target while it works, and a run stopped
+# half-way leaves them mounted: unmount whatever is below the target before removing it,
+# and never let rm cross into another filesystem (the host's /proc, /sys).
+cleanup() {
+  awk -v root="$rootfs/" 'index($2, root) == 1 { print $2 }' /proc/self/mounts | sort -r |
+    while read -r mounted; do umount -l "$mounted" 2>/dev/null || true; done
+  rm -rf --one-file-system "$rootfs"
+}
 trap cleanup EXIT
 
 start=$(date +%s)
